@@ -1,0 +1,347 @@
+"""Layers with a forward and a backward pass.
+
+Every ``*_forward`` returns ``(out, cache)``; every ``*_backward(dout, cache)``
+returns the gradients with respect to the forward's inputs, in input order.
+What a cache holds is part of each function's contract: it is written outside
+the solution blocks so that the tests can build it themselves.
+"""
+import numpy as np
+
+
+# --------------------------------------------------------------------------
+# Given: the worked example and the loss
+# --------------------------------------------------------------------------
+
+def affine_forward(x, w, b):
+    """Fully connected layer, out = x.reshape(N, D) @ w + b.
+
+    Inputs:
+    - x: array of shape (N, d_1, ..., d_k); each example is flattened to
+      D = d_1 * ... * d_k features
+    - w: weights, shape (D, M)
+    - b: biases, shape (M,)
+
+    Returns a tuple of:
+    - out: shape (N, M)
+    - cache: (x, w, b)
+    """
+    out = x.reshape(x.shape[0], -1) @ w + b
+    cache = (x, w, b)
+    return out, cache
+
+
+def affine_backward(dout, cache):
+    """Backward pass of affine_forward.
+
+    Inputs:
+    - dout: upstream gradient, shape (N, M)
+    - cache: (x, w, b) from affine_forward
+
+    Returns a tuple of:
+    - dx: shape of x, (N, d_1, ..., d_k)
+    - dw: shape (D, M)
+    - db: shape (M,)
+    """
+    x, w, b = cache
+    dx = (dout @ w.T).reshape(x.shape)
+    dw = x.reshape(x.shape[0], -1).T @ dout
+    db = dout.sum(axis=0)
+    return dx, dw, db
+
+
+def softmax_loss(x, y):
+    """Mean softmax (cross-entropy) loss and its gradient.
+
+    Inputs:
+    - x: class scores, shape (N, C)
+    - y: integer labels, shape (N,), 0 <= y[i] < C
+
+    Returns a tuple of:
+    - loss: scalar
+    - dx: gradient of the loss with respect to x, shape (N, C)
+    """
+    shifted = x - x.max(axis=1, keepdims=True)  # exp cannot overflow
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    n = x.shape[0]
+    loss = -log_probs[np.arange(n), y].mean()
+    dx = np.exp(log_probs)
+    dx[np.arange(n), y] -= 1
+    dx /= n
+    return loss, dx
+
+
+# --------------------------------------------------------------------------
+# Graded: activation functions (notebook 01_activation_functions.ipynb)
+# --------------------------------------------------------------------------
+
+def sigmoid_forward(x):
+    """Logistic sigmoid, 1 / (1 + exp(-x)), elementwise.
+
+    Must be numerically stable: sigmoid_forward(np.array([-1000., 1000.]))
+    gives [0., 1.] without any overflow warning.
+
+    Inputs:
+    - x: array of any shape
+
+    Returns a tuple of:
+    - out: array of the same shape and dtype as x, values in [0, 1]
+    - cache: (x, out)
+    """
+    ### BEGIN SOLUTION
+    out = np.empty(np.shape(x), dtype=np.result_type(x, 1.0))
+    positive = x >= 0
+    # exp of a non-positive number never overflows: pick the form per sign
+    out[positive] = 1.0 / (1.0 + np.exp(-x[positive]))
+    exp_x = np.exp(x[~positive])
+    out[~positive] = exp_x / (1.0 + exp_x)
+    ### END SOLUTION
+    cache = (x, out)
+    return out, cache
+
+
+def sigmoid_backward(dout, cache):
+    """Backward pass of sigmoid_forward.
+
+    Inputs:
+    - dout: upstream gradient, any shape
+    - cache: (x, out) from sigmoid_forward, out = sigmoid(x)
+
+    Returns:
+    - dx: gradient with respect to x, same shape as dout
+    """
+    x, out = cache
+    ### BEGIN SOLUTION
+    dx = dout * out * (1.0 - out)
+    ### END SOLUTION
+    return dx
+
+
+def tanh_forward(x):
+    """Hyperbolic tangent, elementwise.
+
+    Inputs:
+    - x: array of any shape
+
+    Returns a tuple of:
+    - out: array of the same shape as x, values in [-1, 1]
+    - cache: (x, out)
+    """
+    ### BEGIN SOLUTION
+    out = np.tanh(x)
+    ### END SOLUTION
+    cache = (x, out)
+    return out, cache
+
+
+def tanh_backward(dout, cache):
+    """Backward pass of tanh_forward.
+
+    Inputs:
+    - dout: upstream gradient, any shape
+    - cache: (x, out) from tanh_forward, out = tanh(x)
+
+    Returns:
+    - dx: gradient with respect to x, same shape as dout
+    """
+    x, out = cache
+    ### BEGIN SOLUTION
+    dx = dout * (1.0 - out ** 2)
+    ### END SOLUTION
+    return dx
+
+
+def relu_forward(x):
+    """Rectified linear unit, max(0, x), elementwise.
+
+    Inputs:
+    - x: array of any shape
+
+    Returns a tuple of:
+    - out: array of the same shape as x
+    - cache: x
+    """
+    ### BEGIN SOLUTION
+    out = np.maximum(0, x)
+    ### END SOLUTION
+    cache = x
+    return out, cache
+
+
+def relu_backward(dout, cache):
+    """Backward pass of relu_forward.
+
+    ReLU has no derivative at x == 0; this course uses the subgradient 0
+    there (like PyTorch), so the gradient flows only where x > 0.
+
+    Inputs:
+    - dout: upstream gradient, any shape
+    - cache: x, same shape as dout
+
+    Returns:
+    - dx: gradient with respect to x, same shape as dout
+    """
+    x = cache
+    ### BEGIN SOLUTION
+    dx = dout * (x > 0)
+    ### END SOLUTION
+    return dx
+
+
+def leaky_relu_forward(x, alpha=0.01):
+    """Leaky ReLU: x where x > 0, alpha * x elsewhere.
+
+    Inputs:
+    - x: array of any shape
+    - alpha: slope of the negative side, a float
+
+    Returns a tuple of:
+    - out: array of the same shape as x
+    - cache: (x, alpha)
+    """
+    ### BEGIN SOLUTION
+    out = np.where(x > 0, x, alpha * x)
+    ### END SOLUTION
+    cache = (x, alpha)
+    return out, cache
+
+
+def leaky_relu_backward(dout, cache):
+    """Backward pass of leaky_relu_forward (slope alpha at x == 0).
+
+    Inputs:
+    - dout: upstream gradient, any shape
+    - cache: (x, alpha)
+
+    Returns:
+    - dx: gradient with respect to x, same shape as dout
+    """
+    x, alpha = cache
+    ### BEGIN SOLUTION
+    dx = np.where(x > 0, dout, alpha * dout)
+    ### END SOLUTION
+    return dx
+
+
+def prelu_forward(x, alpha):
+    """Parametric ReLU: leaky ReLU whose slope is learned, one per feature.
+
+    Inputs:
+    - x: shape (N, D)
+    - alpha: learned negative-side slopes, shape (D,)
+
+    Returns a tuple of:
+    - out: shape (N, D); out[i, j] = x[i, j] if x[i, j] > 0 else alpha[j] * x[i, j]
+    - cache: (x, alpha)
+    """
+    ### BEGIN SOLUTION
+    out = np.where(x > 0, x, alpha * x)
+    ### END SOLUTION
+    cache = (x, alpha)
+    return out, cache
+
+
+def prelu_backward(dout, cache):
+    """Backward pass of prelu_forward (slope alpha at x == 0).
+
+    Inputs:
+    - dout: upstream gradient, shape (N, D)
+    - cache: (x, alpha)
+
+    Returns a tuple of:
+    - dx: shape (N, D)
+    - dalpha: shape (D,); alpha is shared by the whole batch, so its
+      gradient sums the contributions of all N examples
+    """
+    x, alpha = cache
+    ### BEGIN SOLUTION
+    negative = x <= 0
+    dx = np.where(negative, alpha * dout, dout)
+    dalpha = (dout * x * negative).sum(axis=0)
+    ### END SOLUTION
+    return dx, dalpha
+
+
+def elu_forward(x, alpha=1.0):
+    """Exponential linear unit: x where x > 0, alpha * (exp(x) - 1) elsewhere.
+
+    Inputs:
+    - x: array of any shape
+    - alpha: value the negative side saturates to (as -alpha), a float
+
+    Returns a tuple of:
+    - out: array of the same shape as x
+    - cache: (x, alpha)
+    """
+    ### BEGIN SOLUTION
+    # exp only of the non-positive part: no overflow for large positive x
+    out = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+    ### END SOLUTION
+    cache = (x, alpha)
+    return out, cache
+
+
+def elu_backward(dout, cache):
+    """Backward pass of elu_forward (slope alpha * exp(0) = alpha at x == 0).
+
+    Inputs:
+    - dout: upstream gradient, any shape
+    - cache: (x, alpha)
+
+    Returns:
+    - dx: gradient with respect to x, same shape as dout
+    """
+    x, alpha = cache
+    ### BEGIN SOLUTION
+    dx = np.where(x > 0, dout, dout * alpha * np.exp(np.minimum(x, 0)))
+    ### END SOLUTION
+    return dx
+
+
+def maxout_forward(x, w, b):
+    """Maxout unit (Goodfellow et al., 2013): the max of K affine pieces.
+
+    out[n, m] = max over k of (x[n] @ w[:, m, k] + b[m, k])
+
+    Inputs:
+    - x: shape (N, D)
+    - w: shape (D, M, K), K pieces for each of the M outputs
+    - b: shape (M, K)
+
+    Returns a tuple of:
+    - out: shape (N, M)
+    - cache: (x, w, b, z) where z, shape (N, M, K), holds all pieces
+    """
+    ### BEGIN SOLUTION
+    z = np.einsum("nd,dmk->nmk", x, w) + b
+    out = z.max(axis=2)
+    ### END SOLUTION
+    cache = (x, w, b, z)
+    return out, cache
+
+
+def maxout_backward(dout, cache):
+    """Backward pass of maxout_forward.
+
+    Only the winning piece of each output receives the gradient (the first
+    one if several tie), as for a max pool.
+
+    Inputs:
+    - dout: upstream gradient, shape (N, M)
+    - cache: (x, w, b, z) from maxout_forward
+
+    Returns a tuple of:
+    - dx: shape (N, D)
+    - dw: shape (D, M, K)
+    - db: shape (M, K)
+    """
+    x, w, b, z = cache
+    ### BEGIN SOLUTION
+    winner = z.argmax(axis=2)                     # (N, M)
+    dz = np.zeros_like(z)
+    n_idx, m_idx = np.indices(winner.shape)
+    dz[n_idx, m_idx, winner] = dout
+    dx = np.einsum("nmk,dmk->nd", dz, w)
+    dw = np.einsum("nd,nmk->dmk", x, dz)
+    db = dz.sum(axis=0)
+    ### END SOLUTION
+    return dx, dw, db

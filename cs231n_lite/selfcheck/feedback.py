@@ -1,0 +1,162 @@
+"""Comparisons that explain themselves.
+
+A failing check raises ``CheckFailed`` whose message names the function and
+the output, checks type and shape before values, reports NaN/inf, gives the
+relative error found vs. allowed and the first mismatching index, and, when
+the output matches a known wrong variant, names the mistake.
+"""
+import warnings
+
+import numpy as np
+
+
+class CheckFailed(AssertionError):
+    """A graded function's output is wrong; the message says how."""
+
+
+def _fmt_index(ix):
+    return "[" + ", ".join(str(int(i)) for i in ix) + "]"
+
+
+def _fmt(v):
+    return f"{v:.6g}" if np.isscalar(v) else repr(v)
+
+
+def _copy_args(args):
+    """Deep-enough copies so a student function cannot alter the fixtures."""
+    out = []
+    for a in args:
+        if isinstance(a, np.ndarray):
+            out.append(a.copy())
+        elif isinstance(a, tuple):
+            out.append(tuple(_copy_args(a)))
+        elif isinstance(a, dict):
+            out.append({k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in a.items()})
+        else:
+            out.append(a)
+    return out
+
+
+def call(fn, name, *args, **kwargs):
+    """Call a student's function and return (result, caught_warnings).
+
+    Warnings (numpy overflow included) are recorded, not printed: nbgrader
+    scores a test cell 0 when anything reaches stderr, and a correct answer
+    must not lose points for a harmless warning. Exceptions become a
+    CheckFailed that says what was raised.
+    """
+    args = _copy_args(args)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = fn(*args, **kwargs)
+        except NotImplementedError as exc:
+            raise CheckFailed(f"{name} is not implemented yet ({exc}).") from None
+        except CheckFailed:
+            raise
+        except Exception as exc:
+            raise CheckFailed(f"{name} raised {type(exc).__name__}: {exc}") from exc
+    return result, list(caught)
+
+
+def expect_outputs(name, result, output_names):
+    """Unpack a returned tuple, checking how many values came back.
+
+    Returns the result as a tuple with one entry per name in output_names.
+    """
+    n = len(output_names)
+    wanted = ", ".join(output_names)
+    if n == 1:
+        if isinstance(result, tuple):
+            raise CheckFailed(f"{name} must return {wanted} (one array); it returned a tuple "
+                              f"of {len(result)} values.")
+        return (result,)
+    if not isinstance(result, tuple) or len(result) != n:
+        got = f"a tuple of {len(result)}" if isinstance(result, tuple) else type(result).__name__
+        raise CheckFailed(f"{name} must return a tuple ({wanted}); it returned {got}.")
+    return result
+
+
+def expect_no_warnings(name, caught, what):
+    """Fail if the call emitted warnings (used where stability is the point)."""
+    if caught:
+        first = caught[0]
+        raise CheckFailed(f"{name} emitted {len(caught)} warning(s) on {what}, first: "
+                          f"{first.category.__name__}: {first.message}. Use a numerically "
+                          "stable form that never exponentiates a large positive number.")
+
+
+def expect_array(name, output, got, expected, tol, context=None, mistakes=None, mask=None,
+                 against="the reference", dtype=None):
+    """Compare one output with its expected value, or raise CheckFailed.
+
+    Inputs:
+    - name: the graded function, e.g. 'relu_backward'
+    - output: the output's name, e.g. 'dx'
+    - got: what the student's function returned for this output
+    - expected: float array with the right answer
+    - tol: largest allowed relative error |g - e| / max(1e-8, |g| + |e|)
+    - context: dict of input arrays with expected's shape, quoted at the
+      first mismatch (e.g. {'x': x})
+    - mistakes: list of (explanation, wrong_array) known wrong variants
+    - mask: boolean array; compare only where True
+    - against: what expected is, for the message
+    - dtype: if given, the exact dtype required
+    """
+    expected = np.asarray(expected)
+    if not isinstance(got, (np.ndarray, np.generic, float, int)):
+        raise CheckFailed(f"{name}: {output} must be a numpy array of shape {expected.shape}; "
+                          f"got {type(got).__name__}.")
+    got = np.asarray(got)
+    if got.shape != expected.shape:
+        msg = f"{name}: {output} has shape {got.shape}, expected {expected.shape}."
+        raise CheckFailed(_with_mistake(msg, got, mistakes, tol))
+    if dtype is not None and got.dtype != dtype:
+        raise CheckFailed(f"{name}: {output} has dtype {got.dtype}, expected {np.dtype(dtype)} "
+                          "(keep the input's dtype).")
+    if not np.issubdtype(got.dtype, np.number) or np.issubdtype(got.dtype, np.complexfloating):
+        raise CheckFailed(f"{name}: {output} has dtype {got.dtype}, expected a real float array.")
+    bad = ~np.isfinite(got)
+    if bad.any() and np.isfinite(expected[bad]).all():
+        n_nan, n_inf = int(np.isnan(got).sum()), int(np.isinf(got).sum())
+        first = _fmt_index(np.argwhere(bad)[0])
+        raise CheckFailed(f"{name}: {output} contains {n_nan} NaN and {n_inf} inf entries "
+                          f"(first at {first}) where {against} is finite; look for overflow "
+                          "in exp or a division by zero.")
+    err = _rel_err_map(got, expected)
+    if mask is not None:
+        err = np.where(mask, err, 0.0)
+    wrong = err > tol
+    if not wrong.any():
+        return
+    ix = tuple(np.argwhere(wrong)[0])
+    msg = (f"{name}: {output} differs from {against} (max relative error {err.max():.1e} > "
+           f"{tol:.0e}) at {int(wrong.sum())} of {wrong.size} entries; first at {_fmt_index(ix)}: "
+           f"got {_fmt(got[ix].item())}, expected {_fmt(expected[ix].item())}")
+    for key, arr in (context or {}).items():
+        if np.shape(arr) == expected.shape:
+            msg += f", where {key} = {_fmt(np.asarray(arr)[ix].item())}"
+    raise CheckFailed(_with_mistake(msg + ".", got, mistakes, tol))
+
+
+def _rel_err_map(got, expected):
+    g = got.astype(np.float64)
+    e = expected.astype(np.float64)
+    with np.errstate(invalid="ignore"):
+        err = np.abs(g - e) / np.maximum(1e-8, np.abs(g) + np.abs(e))
+    return np.where(np.isnan(err), np.inf, err)
+
+
+def _with_mistake(msg, got, mistakes, tol):
+    explanation = diagnose(got, mistakes, tol)
+    return f"{msg} Likely mistake: {explanation}" if explanation else msg
+
+
+def diagnose(got, mistakes, tol=1e-6):
+    """The explanation of the first known wrong variant that got matches, or None."""
+    for explanation, wrong in mistakes or ():
+        wrong = np.asarray(wrong)
+        if wrong.shape == np.shape(got) and np.all(np.isfinite(got)) and \
+                np.max(_rel_err_map(np.asarray(got), wrong), initial=0.0) <= max(tol, 1e-6):
+            return explanation
+    return None
