@@ -100,3 +100,34 @@ def grad_check_sparse(f, x, analytic_grad, num_checks=10, h=1e-5, rng=None):
         numeric = (f_plus - f_minus) / (2 * h)
         worst = max(worst, rel_error(numeric, analytic_grad[ix]))
     return worst
+
+
+def layer_gradient_errors(forward, backward, inputs, dout=None, rng=None, **kwargs):
+    """Check a layer's backward pass against centered differences of its forward.
+
+    Inputs:
+    - forward: forward(*inputs, **kwargs) -> (out, cache)
+    - backward: backward(dout, cache) -> one gradient, or a tuple with one
+      gradient per entry of inputs, in order
+    - inputs: list of float arrays the layer is differentiated with respect to
+    - dout: upstream gradient (random standard normal when None)
+    - kwargs: constant keyword arguments of forward (e.g. alpha=0.1)
+
+    Returns:
+    - list of relative errors, one per input
+    """
+    rng = np.random.default_rng(0) if rng is None else rng
+    inputs = [np.array(a, dtype=np.float64) for a in inputs]
+    out, cache = forward(*inputs, **kwargs)
+    dout = rng.standard_normal(out.shape) if dout is None else dout
+    grads = backward(dout, cache)
+    grads = grads if isinstance(grads, tuple) else (grads,)
+    errors = []
+    for i, grad in enumerate(grads):
+        def f(v, i=i):
+            args = list(inputs)
+            args[i] = v
+            return forward(*args, **kwargs)[0]
+        numeric = eval_numerical_gradient_array(f, inputs[i].copy(), dout)
+        errors.append(rel_error(grad, numeric))
+    return errors

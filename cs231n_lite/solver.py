@@ -17,12 +17,15 @@ class Solver:
       parameters that reached it; the model is left with best_params
     - stop_reason: None, or why training stopped early (the loss became
       NaN/inf, or exceeded ``divergence_factor`` times its initial value)
+    - reached_target_at: iteration at which the smoothed loss first went
+      below ``target_loss`` (training stops there), or None
     """
 
     def __init__(self, model, data, update_rule="sgd", optim_config=None,
                  lr_decay=1.0, batch_size=100, num_epochs=10, num_iterations=None,
                  num_train_samples=1000, num_val_samples=None, print_every=None,
-                 divergence_factor=3.0, keep_best=True, progress=True, seed=0):
+                 divergence_factor=3.0, target_loss=None, target_window=50,
+                 keep_best=True, progress=True, seed=0):
         """
         Inputs:
         - model: object with ``params`` (dict of arrays) and ``loss(X, y)``
@@ -37,6 +40,8 @@ class Solver:
         - num_val_samples: validation examples used (None: all)
         - print_every: print the loss every this many iterations (None: never)
         - divergence_factor: stop once the loss exceeds this times its first value
+        - target_loss: stop once the moving average of the last target_window
+          losses is below this (None: never); see reached_target_at
         - keep_best: leave the model with the best validation parameters
         - progress: show a tqdm progress bar
         - seed: seed of the minibatch sampler
@@ -58,6 +63,7 @@ class Solver:
                                else num_epochs * self.iterations_per_epoch)
         self.num_train_samples, self.num_val_samples = num_train_samples, num_val_samples
         self.print_every, self.divergence_factor = print_every, divergence_factor
+        self.target_loss, self.target_window = target_loss, target_window
         self.keep_best, self.progress = keep_best, progress
         self.rng = np.random.default_rng(seed)
         self._reset()
@@ -68,6 +74,7 @@ class Solver:
         self.best_params = {}
         self.loss_history, self.train_acc_history, self.val_acc_history = [], [], []
         self.stop_reason = None
+        self.reached_target_at = None
         self.optim_configs = {k: dict(self.optim_config) for k in self.model.params}
 
     def _step(self):
@@ -134,6 +141,10 @@ class Solver:
                 self._end_epoch()
             if it % 20 == 0:
                 bar.set_postfix(loss=f"{self.loss_history[-1]:.3f}")
+            if self.target_loss is not None and \
+                    np.mean(self.loss_history[-self.target_window:]) < self.target_loss:
+                self.reached_target_at = it + 1
+                break
         bar.close()
         if not self.val_acc_history and not self.stop_reason:
             self._record_accuracy()

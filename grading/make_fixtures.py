@@ -116,7 +116,7 @@ def activation_fixtures(case):
     dout = rng.standard_normal((N, M))
     out, cache = layers.maxout_forward(x, w, b_)
     dx, dw, db = layers.maxout_backward(dout, cache)
-    bw = {"x": x, "w": w, "b": b_, "dout": dout, "dx": dx, "dw": dw, "db": db}
+    bw = {"x": x, "w": w, "b": b_, "z": cache[3], "dout": dout, "dx": dx, "dw": dw, "db": db}
     _numeric(lambda v: layers.maxout_forward(v, w, b_)[0], x, dout, "dx", bw)
     _numeric(lambda v: layers.maxout_forward(x, v, b_)[0], w, dout, "dw", bw)
     _numeric(lambda v: layers.maxout_forward(x, w, v)[0], b_, dout, "db", bw)

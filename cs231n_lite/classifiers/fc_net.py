@@ -109,7 +109,7 @@ class FullyConnectedNet:
 
     # ------------------------------------------------------------------
     def _forward(self, X, mode):
-        """Scores, caches, and the output of every hidden layer."""
+        """Scores, caches, and the (input, output) of every hidden activation."""
         act_forward, _ = _layer_pair(self.activation)
         h = X.astype(self.dtype, copy=False)
         caches, hidden = [], []
@@ -127,21 +127,22 @@ class FullyConnectedNet:
             else:
                 h, act_cache = act_forward(a, **self.activation_kwargs)
             caches.append((affine_cache, norm_cache, act_cache))
-            hidden.append(h)
+            hidden.append((a, h))
         L = self.num_layers
         scores, out_cache = layers.affine_forward(h, self.params[f"W{L}"], self.params[f"b{L}"])
         return scores, caches, out_cache, hidden
 
-    def hidden_activations(self, X):
+    def hidden_activations(self, X, pre=False):
         """Outputs of every hidden layer in test mode.
 
         Inputs:
         - X: shape (N, D)
+        - pre: return the activation functions' inputs instead of outputs
 
         Returns:
         - list of L - 1 arrays, the i-th of shape (N, hidden_dims[i])
         """
-        return self._forward(X, mode="test")[3]
+        return [a if pre else h for a, h in self._forward(X, mode="test")[3]]
 
     def loss(self, X, y=None):
         """Class scores, or the loss and the gradients of all parameters.

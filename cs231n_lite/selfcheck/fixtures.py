@@ -2,7 +2,8 @@
 
 Visible fixtures ship with the package (``selfcheck/fixtures/<topic>.npz``);
 hidden ones stay with the instructor and are found through the environment
-variable CS231N_LITE_HIDDEN_FIXTURES, which the grader sets. Keys are
+variable CS231N_LITE_HIDDEN_FIXTURES, which the grader sets (in the
+instructor's repository they are also found beside the package). Keys are
 ``<function>/<field>``.
 """
 import os
@@ -13,6 +14,7 @@ import numpy as np
 
 VISIBLE_DIR = Path(__file__).resolve().parent / "fixtures"
 HIDDEN_ENV = "CS231N_LITE_HIDDEN_FIXTURES"
+INSTRUCTOR_HIDDEN_DIR = Path(__file__).resolve().parents[2] / "grading" / "hidden_fixtures"
 
 
 def fixture_path(topic, case):
@@ -21,6 +23,8 @@ def fixture_path(topic, case):
         return VISIBLE_DIR / f"{topic}.npz"
     if case == "hidden":
         root = os.environ.get(HIDDEN_ENV)
+        if not root and INSTRUCTOR_HIDDEN_DIR.is_dir():
+            root = INSTRUCTOR_HIDDEN_DIR
         if not root:
             raise RuntimeError(f"hidden tests run only in the grader ({HIDDEN_ENV} is not set).")
         return Path(root) / f"{topic}.npz"

@@ -1,0 +1,117 @@
+"""Plotting helpers, so that notebooks show the idea and not matplotlib details.
+
+Every function draws one figure and returns it.
+"""
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .measure import smooth
+
+
+def plot_activations(x, outputs, derivatives):
+    """Each activation and its derivative, side by side.
+
+    Inputs:
+    - x: shape (T,), the inputs
+    - outputs, derivatives: dicts name -> array of shape (T,)
+    """
+    fig, (ax_f, ax_d) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for name in outputs:
+        ax_f.plot(x, outputs[name], label=name)
+        ax_d.plot(x, derivatives[name], label=name)
+    ax_f.set(title="f(x)", xlabel="x", ylim=(-2, 4))
+    ax_d.set(title="f'(x)", xlabel="x", ylim=(-0.1, 1.6))
+    for ax in (ax_f, ax_d):
+        ax.axhline(0, color="gray", lw=0.5)
+        ax.axvline(0, color="gray", lw=0.5)
+    ax_d.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_per_layer(values, ylabel, title, log=True):
+    """One line per setting over layer index 1..L.
+
+    Inputs:
+    - values: dict name -> sequence of per-layer values
+    """
+    fig, ax = plt.subplots(figsize=(6, 3.8))
+    for name, v in values.items():
+        ax.plot(np.arange(1, len(v) + 1), v, marker="o", label=name)
+    if log:
+        ax.set_yscale("log")
+    ax.set(xlabel="layer", ylabel=ylabel, title=title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_paths(paths, target, title="weight updates"):
+    """Trajectories of a 2-D weight vector.
+
+    Inputs:
+    - paths: dict name -> array (T, 2) of successive weights
+    - target: the optimum, shape (2,)
+    """
+    fig, axes = plt.subplots(1, len(paths), figsize=(5 * len(paths), 4.2))
+    for ax, (name, path) in zip(np.atleast_1d(axes), paths.items()):
+        path = np.asarray(path)
+        ax.plot(path[:, 0], path[:, 1], "-o", ms=2, lw=0.8)
+        ax.plot(*target, "r*", ms=14, label="optimum")
+        ax.plot(*path[0], "ks", label="start")
+        ax.set(title=f"{name}: {len(path) - 1} steps", xlabel="w1", ylabel="w2")
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_loss_curves(histories, threshold=None, window=20, title="training loss"):
+    """Smoothed loss curves, with an optional horizontal target line.
+
+    Inputs:
+    - histories: dict name -> sequence of per-iteration losses
+    """
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    for name, h in histories.items():
+        ax.plot(smooth(h, window), label=name)
+    if threshold is not None:
+        ax.axhline(threshold, color="gray", ls="--", lw=1, label=f"target {threshold:g}")
+    ax.set(xlabel="iteration", ylabel=f"loss (moving average of {window})", title=title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_bars(values, ylabel, title):
+    """A bar per entry of values (dict name -> number), labelled with its value."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    names = list(values)
+    bars = ax.bar(names, [values[n] for n in names], color="C0")
+    ax.bar_label(bars, fmt="%.3g")
+    ax.set(ylabel=ylabel, title=title)
+    plt.setp(ax.get_xticklabels(), rotation=15, ha="right")
+    fig.tight_layout()
+    return fig
+
+
+def show_images(X, y, class_names, per_class=6):
+    """A grid of example images, one row per class.
+
+    Inputs:
+    - X: images, shape (N, H, W) or (N, H, W, 3)
+    - y: labels, shape (N,)
+    """
+    classes = len(class_names)
+    fig, axes = plt.subplots(classes, per_class, figsize=(per_class * 0.9, classes * 0.9))
+    for c in range(classes):
+        idx = np.flatnonzero(y == c)[:per_class]
+        for j in range(per_class):
+            ax = axes[c, j]
+            ax.axis("off")
+            if j < idx.size:
+                ax.imshow(X[idx[j]], cmap="gray" if X.ndim == 3 else None)
+        axes[c, 0].set_title(class_names[c], fontsize=7, loc="left")
+    fig.tight_layout()
+    return fig
