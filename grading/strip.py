@@ -16,10 +16,14 @@ class StripError(ValueError):
     """The source has a malformed or unregistered solution block."""
 
 
-def _enclosing_functions(text):
+def _enclosing_functions(text, path):
     """Map each line number to the innermost function defined around it."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as exc:
+        raise StripError(f"{path}:{exc.lineno}: not valid Python ({exc.msg})") from exc
     owner = {}
-    for node in ast.walk(ast.parse(text)):
+    for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for line in range(node.lineno, node.end_lineno + 1):
                 # ast.walk is breadth-first: inner functions overwrite outer ones
@@ -30,7 +34,7 @@ def _enclosing_functions(text):
 def solution_blocks(text, path="<source>"):
     """(begin, end, indent, function) for every block; line numbers 1-based."""
     lines = text.splitlines()
-    owner = _enclosing_functions(text)
+    owner = _enclosing_functions(text, path)
     blocks, start = [], None
     for i, line in enumerate(lines, start=1):
         if BEGIN.match(line):

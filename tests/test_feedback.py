@@ -1,0 +1,109 @@
+"""Feedback messages: what is wrong, where, by how much; warnings never reach stderr."""
+import numpy as np
+import pytest
+
+from cs231n_lite import layers
+from cs231n_lite.selfcheck import activations as T
+from cs231n_lite.selfcheck import check
+from cs231n_lite.selfcheck.feedback import CheckFailed, call, diagnose, expect_array
+
+
+def message(fn, test, case="visible"):
+    with pytest.raises(CheckFailed) as info:
+        test(fn, case=case)
+    return str(info.value)
+
+
+def test_value_mismatch_names_output_error_tolerance_and_index():
+    got = np.array([[0.0, 1.0], [2.0, 3.5]])
+    with pytest.raises(CheckFailed) as info:
+        expect_array("f", "dx", got, np.array([[0.0, 1.0], [2.0, 3.0]]), 1e-8, context={"x": np.ones((2, 2))})
+    msg = str(info.value)
+    assert msg.startswith("f: dx differs from the reference (max relative error 7.7e-02 > 1e-08)")
+    assert "at 1 of 4 entries; first at [1, 1]: got 3.5, expected 3, where x = 1." in msg
+
+
+@pytest.mark.parametrize("got,expected_text", [
+    (np.zeros((3, 2)), "dx has shape (3, 2), expected (2, 3)."),
+    ((np.zeros((2, 3)), None), "dx must be a numpy array of shape (2, 3); got tuple."),
+    (np.array([[1, np.nan, 1], [1, 1, np.inf]]), "dx contains 1 NaN and 1 inf entries (first at [0, 1])"),
+    (np.array([["a"] * 3] * 2), "expected a real float array"),
+])
+def test_type_shape_and_nan_are_checked_before_values(got, expected_text):
+    with pytest.raises(CheckFailed, match=None) as info:
+        expect_array("f", "dx", got, np.ones((2, 3)), 1e-8)
+    assert expected_text in str(info.value)
+
+
+def test_dtype_requirement_and_mask():
+    with pytest.raises(CheckFailed, match="dtype float64, expected float32"):
+        expect_array("f", "out", np.ones(2), np.ones(2), 1e-8, dtype=np.float32)
+    expect_array("f", "dx", np.array([1.0, 5.0]), np.array([1.0, 0.0]), 1e-8, mask=np.array([True, False]))
+
+
+def test_not_implemented_and_crashes_become_clear_messages():
+    assert "relu_forward is not implemented yet (todo)" in message(
+        lambda x: (_ for _ in ()).throw(NotImplementedError("todo")), T.test_relu_forward)
+    msg = message(lambda x: 1 / 0, T.test_relu_forward)
+    assert msg == "relu_forward raised ZeroDivisionError: division by zero"
+
+
+def test_wrong_number_of_outputs():
+    assert "must return a tuple (out, cache); it returned ndarray" in message(
+        lambda x: np.maximum(0, x), T.test_relu_forward)
+    assert "must return dx (one array); it returned a tuple of 2" in message(
+        lambda dout, cache: (dout, cache), T.test_relu_backward)
+    assert "must return a tuple (dx, dalpha); it returned ndarray" in message(
+        lambda dout, cache: dout, T.test_prelu_backward)
+
+
+def test_student_cannot_mutate_the_fixture():
+    def mutating_relu(x):
+        x[x < 0] = 0      # in place: fine for the student, must not corrupt the test
+        return x, x
+    T.test_relu_forward(mutating_relu)
+    T.test_relu_forward(layers.relu_forward)
+
+
+def naive_elu(x, alpha=1.0):
+    out = np.where(x > 0, x, alpha * (np.exp(x) - 1))   # overflows for large positive x
+    return out, (x, alpha)
+
+
+def test_correct_answer_with_numpy_warning_keeps_its_points_and_prints_nothing(capfd):
+    with np.errstate(over="warn"):
+        T.test_elu_forward(naive_elu, case="hidden")   # x contains 800: exp overflows
+    captured = capfd.readouterr()
+    assert captured.err == "" and captured.out == ""
+
+
+def naive_sigmoid(x):
+    out = 1 / (1 + np.exp(-x))
+    return out, (x, out)
+
+
+def test_overflowing_sigmoid_fails_the_hidden_stability_check(capfd):
+    T.test_sigmoid_forward(naive_sigmoid)            # visible inputs are moderate
+    msg = message(naive_sigmoid, T.test_sigmoid_forward, case="hidden")
+    assert "emitted 1 warning(s) on x = [-1000.0" in msg and "RuntimeWarning: overflow" in msg
+    assert "numerically stable" in msg
+    assert capfd.readouterr().err == ""
+
+
+def test_call_returns_caught_warnings():
+    result, caught = call(lambda: np.exp(1000.0), "f")
+    assert result == np.inf and caught and caught[0].category is RuntimeWarning
+
+
+def test_diagnose_matches_only_close_variants():
+    wrong = np.array([1.0, 2.0])
+    assert diagnose(wrong + 1e-12, [("explained", wrong)]) == "explained"
+    assert diagnose(wrong + 0.1, [("explained", wrong)]) is None
+    assert diagnose(wrong, [("shape", np.zeros(3))]) is None
+
+
+def test_self_check_prints_verdicts(capsys):
+    assert check("relu_forward") is True
+    assert "PASS relu_forward: all visible checks passed (1 point)." in capsys.readouterr().out
+    with pytest.raises(KeyError, match="known: "):
+        check("relu_sideways")

@@ -1,0 +1,120 @@
+"""Every source notebook runs top to bottom on the reference build, and shows
+the lecture's phenomena with the numbers asserted here."""
+import os
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from cs231n_lite.measure import collect
+from grading.course import ROOT, notebook_files
+
+NOTEBOOKS = {nb.name: nb for nb in notebook_files()}
+
+
+def execute(path):
+    nb = nbformat.read(path, as_version=4)
+    env_backup = dict(os.environ)
+    os.environ.pop("NBGRADER_EXECUTION", None)
+    os.environ["MPLBACKEND"] = "Agg"
+    os.environ["CS231N_LITE_HIDDEN_FIXTURES"] = str(ROOT / "grading" / "hidden_fixtures")
+    try:
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(env_backup)
+    return nb
+
+
+@pytest.fixture(scope="session")
+def executed():
+    cache = {}
+
+    def run(name):
+        if name not in cache:
+            cache[name] = execute(NOTEBOOKS[name])
+        return cache[name]
+    return run
+
+
+def test_notebooks_are_in_lecture_order_and_stored_without_outputs():
+    assert list(NOTEBOOKS)[:1] == ["01_activation_functions.ipynb"]
+    for path in NOTEBOOKS.values():
+        nb = nbformat.read(path, as_version=4)
+        assert all(not c.get("outputs") and c.get("execution_count") is None
+                   for c in nb.cells if c.cell_type == "code"), path.name
+
+
+@pytest.mark.parametrize("name", list(NOTEBOOKS))
+def test_notebook_runs_clean(executed, name):
+    nb = executed(name)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            assert output.get("output_type") != "error", (cell.source[:80], output.get("evalue"))
+            if cell.metadata.get("nbgrader", {}).get("grade"):
+                assert output.get("name") != "stderr", (cell.source[:80], output.get("text"))
+
+
+@pytest.fixture(scope="module")
+def nb1(executed):
+    return collect(executed("01_activation_functions.ipynb"))
+
+
+def test_nb1_slopes(nb1):
+    s = nb1["slopes"]
+    assert s["max_slope"]["sigmoid"] == pytest.approx(0.25, abs=1e-6)
+    assert s["max_slope"]["tanh"] == pytest.approx(1.0, abs=1e-6)
+    assert s["max_slope"]["relu"] == 1.0
+    at = s["slope_at_minus_10"]
+    assert at["sigmoid"] == pytest.approx(4.5396e-5, rel=1e-3)
+    assert at["relu"] == 0.0 and at["leaky_relu"] == pytest.approx(0.01)
+    assert at["elu"] == pytest.approx(4.54e-5, rel=1e-2)
+
+
+def test_nb1_saturation(nb1):
+    s = nb1["saturation"]
+    assert s["sigmoid_local_gradient"] == pytest.approx([4.5396e-5, 0.25, 4.5396e-5], rel=1e-3)
+    assert s["tanh_local_gradient"][1] == 1.0 and s["tanh_local_gradient"][0] < 1e-8
+
+
+def test_nb1_gradient_vanishes_through_sigmoid_chain(nb1):
+    chain = nb1["chain"]["gradient_norm_per_layer"]
+    sigmoid = chain["sigmoid"]
+    # each sigmoid layer shrinks the gradient at least 3x (its slope is at most 1/4)
+    assert all(upper / lower > 3 for lower, upper in zip(sigmoid, sigmoid[1:]))
+    assert nb1["chain"]["input_gradient_relu_over_sigmoid"] > 100
+    # ReLU keeps most of it: less than a 4x loss over all five layers
+    assert chain["relu"][-1] / chain["relu"][0] < 4
+
+
+def test_nb1_not_zero_centered(nb1):
+    assert nb1["same_sign"]["sigmoid_inputs"] == 1.0
+    assert nb1["same_sign"]["tanh_inputs"] < 0.01
+    z = nb1["zigzag"]
+    assert z["same_sign_update_fraction"]["all-positive inputs"] == 1.0
+    assert z["same_sign_update_fraction"]["zero-centered inputs"] < 0.8
+    steps = z["steps_to_target"]
+    assert steps["all-positive inputs"] > 2 * steps["zero-centered inputs"]
+
+
+def test_nb1_dead_relus(nb1):
+    dead = nb1["dead_units"]["dead_fraction"]
+    assert dead["relu, lr 0.02"] <= 0.02
+    assert dead["relu, lr 0.2"] >= 0.10
+    assert dead["relu, lr 0.2, bias 0.01"] != dead["relu, lr 0.2"]
+    assert dead["leaky_relu, lr 0.2"] == 0.0 and dead["elu, lr 0.2"] == 0.0
+    assert nb1["dead_units"]["val_accuracy"]["relu, lr 0.02"] > 0.75   # it really trained
+
+
+def test_nb1_convergence(nb1):
+    c = nb1["convergence"]
+    its = c["iterations_to_target"]
+    assert its["relu"] is not None and its["tanh"] is not None
+    assert its["relu"] < c["max_iterations"] / 5
+    assert c["sigmoid_over_relu"] > 3
+
+
+def test_nb1_maxout_parameters(nb1):
+    m = nb1["maxout_parameters"]
+    assert m["relu_layer"] == 784 * 100 + 100 and m["ratio"] == 2.0

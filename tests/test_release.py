@@ -1,0 +1,131 @@
+"""The student release: stubs only, nothing secret, notebooks at the top level."""
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from cs231n_lite.selfcheck import REGISTRY
+from grading.course import ROOT, graded_module_files
+from grading.leakcheck import find_leaks, secret_lines
+from grading.strip import StripError, strip_solutions
+
+
+def test_release_has_no_solution_marker_or_hidden_fixture(release_dir):
+    assert find_leaks(release_dir) == []
+
+
+def test_release_layout(release_dir):
+    assert (release_dir / "01_activation_functions.ipynb").exists()
+    assert (release_dir / "cs231n_lite" / "layers.py").exists()
+    assert (release_dir / "cs231n_lite" / "selfcheck" / "fixtures" / "activations.npz").exists()
+    assert (release_dir / "datasets" / "fashion_mnist_small.npz").exists()
+    assert not (release_dir / "grading").exists()
+    assert not list(release_dir.rglob("hidden_fixtures"))
+
+
+def test_leak_check_catches_planted_leaks(release_dir, tmp_path):
+    planted = tmp_path / "release"
+    shutil.copytree(release_dir, planted)
+    solution_line = "dx = dout * (x > 0)"
+    assert solution_line in secret_lines()
+    with open(planted / "cs231n_lite" / "vis.py", "a") as f:
+        f.write(f"\n# {'BEGIN'} SOLUTION\n    {solution_line}\n")
+    shutil.copy(ROOT / "grading" / "hidden_fixtures" / "activations.npz", planted / "extra.npz")
+    leaks = find_leaks(planted)
+    assert any("marker text" in leak for leak in leaks)
+    assert any(solution_line in leak for leak in leaks)
+    assert any("hidden fixture" in leak for leak in leaks)
+
+
+def test_every_graded_function_is_a_stub_naming_its_notebook(release_dir):
+    script = textwrap.dedent("""
+        import sys
+        sys.path.insert(0, ".")
+        import cs231n_lite
+        assert cs231n_lite.__file__.startswith(sys.argv[1]), cs231n_lite.__file__
+        from cs231n_lite.selfcheck import REGISTRY, CheckFailed
+        import importlib
+        for name, spec in REGISTRY.items():
+            fn = getattr(importlib.import_module("cs231n_lite." + spec.module), name)
+            try:
+                spec.test(fn)
+            except CheckFailed as exc:
+                print(exc)
+            else:
+                print("PASSED", name)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script, str(release_dir)], cwd=release_dir,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == len(REGISTRY) == 14
+    for name, line in zip(REGISTRY, lines):
+        spec = REGISTRY[name]
+        assert line == (f"{name} is not implemented yet ({name} is not implemented yet: write it in "
+                        f"cs231n_lite/{spec.module}.py; {spec.notebook} tests it).")
+
+
+def test_release_notebook_has_stubs_and_no_answers(release_dir):
+    nb = json.loads((release_dir / "01_activation_functions.ipynb").read_text())
+    answers = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution")]
+    assert len(answers) == 5
+    assert all("".join(c["source"]).strip() == "YOUR ANSWER HERE" for c in answers)
+
+
+def test_exclude_overwriting_lists_every_graded_file(course_dir):
+    config = (course_dir / "nbgrader_config.py").read_text()
+    files = graded_module_files()
+    assert files == ["cs231n_lite/layers.py"]
+    assert f"c.Autograde.exclude_overwriting = {{'part1': {files!r}}}" in config
+    for setting in ("c.OverwriteCells.add_missing_cells = True", "c.Execute.timeout = ",
+                    "ClearHiddenTests", "c.IgnorePattern.pattern"):
+        assert setting in config
+
+
+NOTEBOOK_OF = {"f": "01_x.ipynb", "g": "01_x.ipynb"}
+
+
+def test_strip_replaces_each_block_with_a_named_stub():
+    source = textwrap.dedent("""\
+        def f(x):
+            \"\"\"doc\"\"\"
+            ### BEGIN SOLUTION
+            y = x + 1
+            ### END SOLUTION
+            return y
+
+
+        def g(x):
+            if x:
+                # BEGIN SOLUTION
+                return 2
+                # END SOLUTION
+            return 3
+        """)
+    text, stubbed = strip_solutions(source, "pkg/m.py", NOTEBOOK_OF)
+    assert stubbed == ["f", "g"]
+    assert "y = x + 1" not in text and "return 2" not in text and "SOLUTION" not in text
+    assert "    raise NotImplementedError('f is not implemented yet: write it in pkg/m.py; 01_x.ipynb tests it')" in text
+    assert "        raise NotImplementedError('g is not" in text      # keeps the block's indentation
+    namespace = {}
+    exec(text, namespace)
+    with pytest.raises(NotImplementedError, match="01_x.ipynb"):
+        namespace["f"](1)
+    assert namespace["g"](0) == 3
+
+
+@pytest.mark.parametrize("source,error", [
+    ("def f():\n    ### BEGIN SOLUTION\n    pass\n", "without END SOLUTION"),
+    ("def f():\n    ### END SOLUTION\n    pass\n", "without BEGIN SOLUTION"),
+    ("def f():\n    ### BEGIN SOLUTION\n    ### BEGIN SOLUTION\n    ### END SOLUTION\n    pass\n", "inside another"),
+    ("def f(:\n    pass\n", "not valid Python"),
+    ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n", "outside any function"),
+    ("def h():\n    ### BEGIN SOLUTION\n    pass\n    ### END SOLUTION\n", "no registered test"),
+    ("def f():\n    pass  # BEGIN SOLUTION here\n", "malformed marker"),
+])
+def test_strip_refuses_malformed_or_unregistered_blocks(source, error):
+    with pytest.raises(StripError, match=error):
+        strip_solutions(source, "pkg/m.py", NOTEBOOK_OF)
