@@ -90,6 +90,7 @@ def plot_bars(values, ylabel, title):
     names = list(values)
     bars = ax.bar(names, [values[n] for n in names], color="C0")
     ax.bar_label(bars, fmt="%.3g")
+    ax.margins(y=0.15)  # room for the labels
     ax.set(ylabel=ylabel, title=title)
     plt.setp(ax.get_xticklabels(), rotation=15, ha="right")
     fig.tight_layout()
