@@ -16,7 +16,8 @@ def _plain(value):
         return [_plain(v) for v in np.asarray(value, dtype=object).tolist()] \
             if isinstance(value, np.ndarray) else [_plain(v) for v in value]
     if isinstance(value, (np.floating, float)):
-        return float(value)
+        # JSON has no inf/nan: keep them readable as text
+        return float(value) if np.isfinite(value) else str(float(value))
     if isinstance(value, (np.integer, int)) and not isinstance(value, bool):
         return int(value)
     if isinstance(value, (np.bool_, bool)):
