@@ -7,20 +7,23 @@ from grading.samples import DEFAULT_STUDENTS, VARIANTS, Edit, Variant, make_subm
 
 # Variants beyond the three samples of the main job, each probing one promise of the grader.
 EXTRA_VARIANTS = {
-    "noisy_correct": Variant(
-        "correct ELU whose exp overflows (numpy warns) on the hidden input", "reference",
-        (Edit("cs231n_lite/layers.py",
-              "    out = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))\n",
-              "    out = np.where(x > 0, x, alpha * (np.exp(x) - 1))\n"),)),
-    "forward_bug": Variant(
-        "sigmoid_forward wrong for x >= 0; its backward must keep its points", "reference",
+    "two_bugs": Variant(
+        "sigmoid_forward wrong for x >= 0 and he_init without its factor 2; sigmoid_backward "
+        "must keep its points (its test builds its own cache)", "reference",
         (Edit("cs231n_lite/layers.py",
               "    out[positive] = 1.0 / (1.0 + np.exp(-x[positive]))\n",
-              "    out[positive] = 1.0 / (1.0 + np.exp(x[positive]))\n"),),
-        breaks=("test_sigmoid_forward",)),
-    "deleted_cells": Variant(
-        "reference answers, two grade cells deleted by the student", "reference",
-        delete_cells=("test_relu_forward", "test_tanh_backward")),
+              "    out[positive] = 1.0 / (1.0 + np.exp(x[positive]))\n"),
+         Edit("cs231n_lite/init.py",
+              "    w = rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)\n",
+              "    w = rng.standard_normal((fan_in, fan_out)) * np.sqrt(1.0 / fan_in)\n")),
+        breaks=("test_sigmoid_forward", "test_he_init")),
+    "noisy_deleted": Variant(
+        "correct answers, but an ELU whose exp overflows (numpy warns) on the hidden input, "
+        "and two grade cells deleted by the student", "reference",
+        (Edit("cs231n_lite/layers.py",
+              "    out = np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))\n",
+              "    out = np.where(x > 0, x, alpha * (np.exp(x) - 1))\n"),),
+        delete_cells=("test_relu_forward", "test_xavier_init")),
     "tampered_tests": Variant(
         "untouched stubs, test library edited to pass everything", "untouched",
         (Edit("cs231n_lite/selfcheck/activations.py",

@@ -38,18 +38,18 @@ def test_seeded_bug_loses_exactly_its_test(graded):
 
 
 def test_forward_bug_does_not_cost_the_backward(graded):
-    scores = code_scores(graded, "forward_bug")
-    assert scores["test_sigmoid_forward"][0] == 0
-    assert scores["test_sigmoid_backward"][0] == 2
+    scores = code_scores(graded, "two_bugs")
+    assert scores["test_sigmoid_forward"][0] == 0 and scores["test_he_init"][0] == 0
+    assert scores["test_sigmoid_backward"] == (2, 2)
 
 
 def test_numpy_warning_does_not_cost_points(graded):
-    assert all(score == points for score, points in code_scores(graded, "noisy_correct").values())
+    assert all(score == points for score, points in code_scores(graded, "noisy_deleted").values())
 
 
 def test_deleted_grade_cells_come_back_and_are_graded(graded):
-    scores = code_scores(graded, "deleted_cells")
-    assert scores["test_relu_forward"] == (1, 1) and scores["test_tanh_backward"] == (2, 2)
+    scores = code_scores(graded, "noisy_deleted")
+    assert scores["test_relu_forward"] == (1, 1) and scores["test_xavier_init"] == (2, 2)
 
 
 def test_edited_test_library_is_replaced_by_the_instructors(graded):
@@ -58,7 +58,7 @@ def test_edited_test_library_is_replaced_by_the_instructors(graded):
 
 def test_written_answers_wait_for_manual_grading(graded):
     written = [s for s in graded["reference"] if s.kind == "written"]
-    assert len(written) == 5 and all(s.needs_manual and s.points == 2 for s in written)
+    assert len(written) == 10 and all(s.needs_manual and s.points == 2 for s in written)
 
 
 def test_grades_csv_lists_every_student(course_dir, graded):
@@ -67,7 +67,7 @@ def test_grades_csv_lists_every_student(course_dir, graded):
     assert set(rows) == set(ALL_VARIANTS)
     assert float(rows["reference"]["score"]) == sum(s.points for s in REGISTRY.values())
     assert float(rows["untouched"]["score"]) == 0
-    assert float(rows["seeded_bug"]["max_score"]) == 33
+    assert float(rows["seeded_bug"]["max_score"]) == sum(s.points for s in REGISTRY.values()) + 20
 
 
 def test_feedback_html_per_student_shows_messages_not_hidden_tests(course_dir, graded):
@@ -89,16 +89,19 @@ def test_grade_table_shows_students_tests_and_totals(graded):
         assert student in table.splitlines()[0]
     assert "  test_relu_backward" in table and "q_saturation" in table
     total = [line for line in table.splitlines() if line.startswith("auto-graded total")][0]
-    assert total.split()[3] == "23"
+    assert total.split()[3] == str(sum(s.points for s in REGISTRY.values()))
 
 
 def test_grade_cells_points_match_the_registry(release_dir):
     import json
-    cells = json.loads((release_dir / "01_activation_functions.ipynb").read_text())["cells"]
-    points = {c["metadata"]["nbgrader"]["grade_id"]: c["metadata"]["nbgrader"]["points"]
-              for c in cells if c.get("metadata", {}).get("nbgrader", {}).get("grade")}
+    points = {}
+    for nb in sorted(release_dir.glob("*.ipynb")):
+        for c in json.loads(nb.read_text())["cells"]:
+            meta = c.get("metadata", {}).get("nbgrader", {})
+            if meta.get("grade"):
+                points[meta["grade_id"]] = (meta["points"], nb.name)
     for name, spec in REGISTRY.items():
-        assert points[f"test_{name}"] == spec.points, name
+        assert points[f"test_{name}"] == (spec.points, spec.notebook), name
 
 
 @pytest.mark.parametrize("student", ["reference", "untouched"])

@@ -118,3 +118,59 @@ def test_nb1_convergence(nb1):
 def test_nb1_maxout_parameters(nb1):
     m = nb1["maxout_parameters"]
     assert m["relu_layer"] == 784 * 100 + 100 and m["ratio"] == 2.0
+
+
+@pytest.fixture(scope="module")
+def nb3(executed):
+    return collect(executed("03_weight_initialization.ipynb"))
+
+
+def test_nb3_initializer_variances(nb3):
+    m = nb3["initializer_variances"]
+    for name, expected in m["expected"].items():
+        assert m["measured"][name] == pytest.approx(expected, rel=0.05), name
+
+
+def test_nb3_zero_init_keeps_units_identical(nb3):
+    s = nb3["symmetry"]
+    assert s["relative_difference"] < 1e-12 and s["rank_of_W1"] == 1
+    assert s["W1_norm"] > 0.1                      # the weights did move...
+    assert s["loss_last"] < s["loss_first"]        # ...and the loss went down, all units together
+
+
+def test_nb3_ten_layer_statistics(nb3):
+    t = nb3["ten_layers"]
+    std = t["std_per_layer"]
+    small = std["tanh, std 0.01"]
+    assert all(b < a / 3 for a, b in zip(small, small[1:])) and small[-1] < 1e-5   # collapses
+    assert t["saturated_fraction_tanh_std_1"] > 0.8                                 # saturates
+    assert all(0.1 < s < 1.0 for s in std["tanh, Xavier"])                          # healthy band
+    ratios = t["relu_xavier_std_ratio_per_layer"]
+    assert 0.62 < sum(ratios) / len(ratios) < 0.79                                  # ~ 1/sqrt(2)
+    he = std["relu, He"]
+    assert all(0.5 < s < 1.5 for s in he) and 0.5 < he[-1] / he[0] < 2              # stable
+    dW = t["dW_norm_per_layer"]
+    assert max(dW["tanh, std 0.01"]) < 1e-3 * min(dW["relu, He"])
+
+
+def test_nb3_only_he_trains_the_deep_net(nb3):
+    d = nb3["deep_training"]
+    assert d["depth"] >= 20
+    assert d["trains"]["small_random"] == [] and d["trains"]["xavier"] == []
+    assert "0.01" in d["trains"]["he"]
+    g = d["first_layer_gradient"]
+    assert g["small_random"] < 1e-20 and g["xavier"] < 1e-3 < 0.1 < g["he"]
+
+
+def test_nb3_lsuv(nb3):
+    lsuv = nb3["lsuv"]
+    assert lsuv["variance_before"][-1] < 1e-3
+    assert all(abs(v - 1) < 0.1 for v in lsuv["variance_after"])
+    assert all(abs(v - 1) < 0.25 for v in lsuv["variance_held_out"])
+    assert nb3["lsuv_training"]["final_loss_lsuv"] < 2.0
+
+
+def test_nb3_slider_cell_shows_a_static_figure(executed):
+    nb = executed("03_weight_initialization.ipynb")
+    cell = next(c for c in nb.cells if "vis.scale_explorer(" in c.source)
+    assert any("image/png" in o.get("data", {}) for o in cell.outputs)

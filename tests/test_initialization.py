@@ -1,0 +1,155 @@
+"""Initializers: reference values, the tests' statistical tolerances, and the named mistakes."""
+import numpy as np
+import pytest
+
+from cs231n_lite import init
+from cs231n_lite.classifiers import FullyConnectedNet
+from cs231n_lite.selfcheck import initialization as T
+from cs231n_lite.selfcheck.feedback import CheckFailed
+
+NAMES = ["zeros_init", "small_random_init", "xavier_init", "glorot_uniform_init", "he_init", "lsuv_init"]
+
+
+@pytest.mark.parametrize("case", ["visible", "hidden"])
+@pytest.mark.parametrize("name", NAMES)
+def test_reference_passes(name, case):
+    getattr(T, f"test_{name}")(getattr(init, name), case=case)
+
+
+def test_reference_distributions():
+    rng = np.random.default_rng(3)
+    w = init.he_init(400, 300, rng)
+    assert w.shape == (400, 300) and w.var() == pytest.approx(2 / 400, rel=0.02)
+    w = init.glorot_uniform_init(400, 300, rng)
+    assert np.abs(w).max() <= np.sqrt(6 / 700) and w.var() == pytest.approx(2 / 700, rel=0.02)
+    q = init.orthonormal_init(50, 20, rng)
+    np.testing.assert_allclose(q.T @ q, np.eye(20), atol=1e-12)
+    wide = init.orthonormal_init(20, 50, rng)
+    np.testing.assert_allclose(wide @ wide.T, np.eye(20), atol=1e-12)
+
+
+@pytest.mark.parametrize("variance,draw", [
+    (1 / 500, lambda r: r.standard_normal((500, 400)) / np.sqrt(500)),
+    (2 / 900, lambda r: r.uniform(-np.sqrt(6 / 900), np.sqrt(6 / 900), (500, 400))),
+])
+def test_statistical_checks_do_not_fail_correct_weights(variance, draw):
+    # 300 independent draws: a check that failed more often than once in a million would show
+    # up here with probability < 3e-4; every one of the 300 must pass.
+    for seed in range(300):
+        w = draw(np.random.default_rng(seed))
+        T._check_variance("f", w, variance, [])
+    for seed in range(300):
+        T._check_gaussian_shape("f", np.random.default_rng(seed).standard_normal((500, 400)) * 0.1, 0.01)
+
+
+def he_without_two(fan_in, fan_out, rng=None):
+    return rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_in)
+
+
+def xavier_fan_out(fan_in, fan_out, rng=None):
+    return rng.standard_normal((fan_in, fan_out)) / np.sqrt(fan_out)
+
+
+def xavier_std_as_variance(fan_in, fan_out, rng=None):
+    return rng.standard_normal((fan_in, fan_out)) / fan_in
+
+
+def he_variance_as_std(fan_in, fan_out, rng=None):
+    return rng.standard_normal((fan_in, fan_out)) * 2 / fan_in
+
+
+def glorot_without_six(fan_in, fan_out, rng=None):
+    b = np.sqrt(1 / (fan_in + fan_out))
+    return rng.uniform(-b, b, (fan_in, fan_out))
+
+
+def glorot_gaussian(fan_in, fan_out, rng=None):
+    return rng.standard_normal((fan_in, fan_out)) * np.sqrt(2 / (fan_in + fan_out))
+
+
+def he_global_random(fan_in, fan_out, rng=None):
+    return np.random.randn(fan_in, fan_out) * np.sqrt(2 / fan_in)
+
+
+def he_transposed(fan_in, fan_out, rng=None):
+    return rng.standard_normal((fan_out, fan_in)) * np.sqrt(2 / fan_in)
+
+
+def small_random_ignoring_std(fan_in, fan_out, std=0.01, rng=None):
+    return 0.01 * rng.standard_normal((fan_in, fan_out))
+
+
+def small_random_uniform(fan_in, fan_out, std=0.01, rng=None):
+    return rng.uniform(-std * np.sqrt(3), std * np.sqrt(3), (fan_in, fan_out))
+
+
+def zeros_int(fan_in, fan_out):
+    return np.zeros((fan_in, fan_out), dtype=int)
+
+
+def lsuv_dividing_by_variance(model, X, tol=0.1, max_iter=10):
+    variances = []
+    for i in range(1, model.num_layers + 1):
+        for _ in range(max_iter):
+            var = init.layer_output_variances(model, X)[i - 1]
+            if abs(var - 1) < tol:
+                break
+            model.params[f"W{i}"] /= var
+            model.params[f"b{i}"] /= var
+        variances.append(init.layer_output_variances(model, X)[i - 1])
+    return variances
+
+
+CASES = [
+    (T.test_he_init, he_without_two, "the factor 2 is missing"),
+    (T.test_he_init, he_variance_as_std, "which is the variance"),
+    (T.test_xavier_init, xavier_fan_out, "you used fan_out"),
+    (T.test_xavier_init, xavier_std_as_variance, "instead of sqrt(fan_in)"),
+    (T.test_glorot_uniform_init, glorot_without_six, "the 6 is missing"),
+    (T.test_glorot_uniform_init, glorot_gaussian, "the weights look Gaussian"),
+    (T.test_he_init, he_global_random, "global np.random state"),
+    (T.test_he_init, he_transposed, "you returned (fan_out, fan_in)"),
+    (T.test_small_random_init, small_random_uniform, "a Gaussian has 68.3%"),
+    (T.test_zeros_init, zeros_int, "dtype int64, expected float64"),
+    (T.test_lsuv_init, lsuv_dividing_by_variance, "a factor 1 / variance oscillates"),
+]
+
+
+@pytest.mark.parametrize("test,wrong,phrase", CASES, ids=[w.__name__ for _, w, _ in CASES])
+def test_detector_names_the_mistake(test, wrong, phrase):
+    with pytest.raises(CheckFailed) as info:
+        test(wrong)
+    assert phrase in str(info.value)
+
+
+def test_ignored_std_is_caught_by_the_hidden_test():
+    T.test_small_random_init(small_random_ignoring_std)        # visible std is the default
+    with pytest.raises(CheckFailed, match="the std argument was ignored"):
+        T.test_small_random_init(small_random_ignoring_std, case="hidden")
+
+
+def test_global_state_is_left_alone():
+    np.random.seed(5)
+    expected = np.random.rand()
+    np.random.seed(5)
+    T.test_he_init(init.he_init)
+    assert np.random.rand() == expected
+
+
+def test_net_accepts_initializer_names():
+    for name in ("zeros", "small_random", "xavier", "glorot_uniform", "he"):
+        net = FullyConnectedNet([30], input_dim=40, initializer=name, seed=0)
+        assert net.params["W1"].shape == (40, 30)
+    with pytest.raises(ValueError, match="unknown initializer"):
+        FullyConnectedNet([3], initializer="kaiming")
+    a = FullyConnectedNet([30], input_dim=40, initializer="he", seed=4).params["W1"]
+    b = FullyConnectedNet([30], input_dim=40, initializer="he", seed=4).params["W1"]
+    np.testing.assert_array_equal(a, b)
+
+
+def test_lsuv_reaches_unit_variance_on_a_relu_net():
+    rng = np.random.default_rng(0)
+    X = 5 * rng.standard_normal((400, 30)) + 2
+    net = FullyConnectedNet([40] * 6, input_dim=30, activation="relu", seed=0)
+    variances = init.lsuv_init(net, X, tol=0.05)
+    assert len(variances) == 7 and all(abs(v - 1) < 0.05 for v in variances)
