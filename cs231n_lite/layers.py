@@ -345,3 +345,10 @@ def maxout_backward(dout, cache):
     db = dz.sum(axis=0)
     ### END SOLUTION
     return dx, dw, db
+
+
+# Normalization layers are written in normalization.py (notebook 04) and
+# re-exported here, so that every layer is reachable as layers.<name>.
+from .normalization import (batchnorm_backward, batchnorm_backward_alt,  # noqa: E402,F401
+                            batchnorm_forward, layernorm_backward, layernorm_forward,
+                            spatial_batchnorm_backward, spatial_batchnorm_forward)

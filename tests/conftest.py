@@ -7,16 +7,20 @@ from grading.samples import DEFAULT_STUDENTS, VARIANTS, Edit, Variant, make_subm
 
 # Variants beyond the three samples of the main job, each probing one promise of the grader.
 EXTRA_VARIANTS = {
-    "two_bugs": Variant(
-        "sigmoid_forward wrong for x >= 0 and he_init without its factor 2; sigmoid_backward "
-        "must keep its points (its test builds its own cache)", "reference",
+    "several_bugs": Variant(
+        "sigmoid_forward wrong for x >= 0, he_init without its factor 2, layernorm_backward "
+        "without the path through the mean; sigmoid_backward must keep its points (its test "
+        "builds its own cache)", "reference",
         (Edit("cs231n_lite/layers.py",
               "    out[positive] = 1.0 / (1.0 + np.exp(-x[positive]))\n",
               "    out[positive] = 1.0 / (1.0 + np.exp(x[positive]))\n"),
          Edit("cs231n_lite/init.py",
               "    w = rng.standard_normal((fan_in, fan_out)) * np.sqrt(2.0 / fan_in)\n",
-              "    w = rng.standard_normal((fan_in, fan_out)) * np.sqrt(1.0 / fan_in)\n")),
-        breaks=("test_sigmoid_forward", "test_he_init")),
+              "    w = rng.standard_normal((fan_in, fan_out)) * np.sqrt(1.0 / fan_in)\n"),
+         Edit("cs231n_lite/normalization.py",
+              "    dx = (inv_std / D) * (D * dx_hat - dx_hat.sum(axis=1, keepdims=True)\n",
+              "    dx = (inv_std / D) * (D * dx_hat - 0 * dx_hat.sum(axis=1, keepdims=True)\n")),
+        breaks=("test_sigmoid_forward", "test_he_init", "test_layernorm_backward")),
     "noisy_deleted": Variant(
         "correct answers, but an ELU whose exp overflows (numpy warns) on the hidden input, "
         "and two grade cells deleted by the student", "reference",

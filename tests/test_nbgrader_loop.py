@@ -38,8 +38,9 @@ def test_seeded_bug_loses_exactly_its_test(graded):
 
 
 def test_forward_bug_does_not_cost_the_backward(graded):
-    scores = code_scores(graded, "two_bugs")
+    scores = code_scores(graded, "several_bugs")
     assert scores["test_sigmoid_forward"][0] == 0 and scores["test_he_init"][0] == 0
+    assert scores["test_layernorm_backward"][0] == 0 and scores["test_layernorm_forward"] == (2, 2)
     assert scores["test_sigmoid_backward"] == (2, 2)
 
 
@@ -58,7 +59,7 @@ def test_edited_test_library_is_replaced_by_the_instructors(graded):
 
 def test_written_answers_wait_for_manual_grading(graded):
     written = [s for s in graded["reference"] if s.kind == "written"]
-    assert len(written) == 10 and all(s.needs_manual and s.points == 2 for s in written)
+    assert len(written) == 15 and all(s.needs_manual and s.points == 2 for s in written)
 
 
 def test_grades_csv_lists_every_student(course_dir, graded):
@@ -67,14 +68,16 @@ def test_grades_csv_lists_every_student(course_dir, graded):
     assert set(rows) == set(ALL_VARIANTS)
     assert float(rows["reference"]["score"]) == sum(s.points for s in REGISTRY.values())
     assert float(rows["untouched"]["score"]) == 0
-    assert float(rows["seeded_bug"]["max_score"]) == sum(s.points for s in REGISTRY.values()) + 20
+    assert float(rows["seeded_bug"]["max_score"]) == sum(s.points for s in REGISTRY.values()) + 30
 
 
 def test_feedback_html_per_student_shows_messages_not_hidden_tests(course_dir, graded):
     hidden = {line for line in secret_lines() if "hidden" in line}
     assert hidden, "expected hidden test lines in the source notebooks"
-    for student in ALL_VARIANTS:
-        html = (course_dir / "feedback" / student / "part1" / "01_activation_functions.html").read_text()
+    pages = list((course_dir / "feedback").glob("*/part1/*.html"))
+    assert len(pages) == len(ALL_VARIANTS) * 3
+    for page in pages:
+        html = page.read_text()
         assert "BEGIN HIDDEN TESTS" not in html
         assert 'case=&quot;hidden&quot;' not in html and 'case="hidden"' not in html
     html = (course_dir / "feedback" / "seeded_bug" / "part1" / "01_activation_functions.html").read_text()

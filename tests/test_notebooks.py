@@ -174,3 +174,54 @@ def test_nb3_slider_cell_shows_a_static_figure(executed):
     nb = executed("03_weight_initialization.ipynb")
     cell = next(c for c in nb.cells if "vis.scale_explorer(" in c.source)
     assert any("image/png" in o.get("data", {}) for o in cell.outputs)
+
+
+@pytest.fixture(scope="module")
+def nb4(executed):
+    return collect(executed("04_batch_normalization.ipynb"))
+
+
+def test_nb4_batch_statistics(nb4):
+    s = nb4["batch_statistics"]
+    assert max(abs(m) for m in s["after_mean"]) < 1e-10
+    assert all(abs(v - 1) < 1e-3 for v in s["after_std"])
+    assert s["scaled_mean"] == pytest.approx(s["beta"], abs=1e-10)
+    assert s["scaled_std"] == pytest.approx(s["gamma"], rel=1e-3)
+    assert max(s["before_std"]) > 10 * min(s["before_std"])
+
+
+def test_nb4_test_time_normalization(nb4):
+    t = nb4["test_time"]
+    assert all(abs(m) < 0.15 for m in t["test_mean"])
+    assert all(abs(s - 1) < 0.1 for s in t["test_std"])
+
+
+def test_nb4_closed_form_backward(nb4):
+    b = nb4["backward_alt"]
+    assert b["dx_rel_error"] < 1e-10 and b["dgamma_rel_error"] < 1e-10
+    assert b["speedup"] > 1.0      # reported figure; the closed form does less work
+
+
+def test_nb4_batchnorm_survives_bad_init_scales(nb4):
+    s = nb4["init_scale"]["scales_that_train"]
+    assert len(s["batchnorm"]) >= len(s["no normalization"]) + 3
+    assert len(s["batchnorm"]) == len(nb4["init_scale"]["scales"])
+
+
+def test_nb4_batchnorm_allows_higher_learning_rates(nb4):
+    largest = nb4["learning_rate"]["largest_rate_that_trains"]
+    assert largest["batchnorm"] >= 3 * largest["no normalization"]
+
+
+def test_nb4_small_batches_hurt_batchnorm_not_layernorm(nb4):
+    acc = nb4["batch_size"]["val_accuracy"]
+    assert acc["layernorm"][0] > acc["batchnorm"][0] + 0.2           # batch size 2
+    assert abs(acc["layernorm"][-1] - acc["batchnorm"][-1]) < 0.05    # batch size 256
+
+
+def test_nb4_placement_and_identity(nb4):
+    p = nb4["placement"]
+    std = p["last_relu_input_std"]
+    assert std["no normalization, scale 0.001"] < 1e-6 and std["no normalization, scale 1"] > 100
+    assert 0.8 < std["batchnorm, scale 0.001"] < 1.2 and 0.8 < std["batchnorm, scale 1"] < 1.2
+    assert p["identity_max_error"] < 1e-10

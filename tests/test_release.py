@@ -61,14 +61,19 @@ def test_every_graded_function_is_a_stub_naming_its_notebook(release_dir):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert len(lines) == len(REGISTRY) == 20
+    assert len(lines) == len(REGISTRY) == 27
     for name, line in zip(REGISTRY, lines):
         spec = REGISTRY[name]
+        if name == "spatial_batchnorm_backward":   # its test first needs the forward's cache
+            assert line.startswith("spatial_batchnorm_forward (whose cache the backward needs) is not "
+                                   "implemented yet (spatial_batchnorm_forward is not implemented yet")
+            continue
         assert line == (f"{name} is not implemented yet ({name} is not implemented yet: write it in "
                         f"cs231n_lite/{spec.module}.py; {spec.notebook} tests it).")
 
 
-@pytest.mark.parametrize("notebook", ["01_activation_functions.ipynb", "03_weight_initialization.ipynb"])
+@pytest.mark.parametrize("notebook", ["01_activation_functions.ipynb", "03_weight_initialization.ipynb",
+                                      "04_batch_normalization.ipynb"])
 def test_release_notebook_has_stubs_and_no_answers(release_dir, notebook):
     nb = json.loads((release_dir / notebook).read_text())
     answers = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution")]
@@ -79,7 +84,7 @@ def test_release_notebook_has_stubs_and_no_answers(release_dir, notebook):
 def test_exclude_overwriting_lists_every_graded_file(course_dir):
     config = (course_dir / "nbgrader_config.py").read_text()
     files = graded_module_files()
-    assert files == ["cs231n_lite/init.py", "cs231n_lite/layers.py"]
+    assert files == sorted(f"cs231n_lite/{m}.py" for m in {s.module for s in REGISTRY.values()})
     assert f"c.Autograde.exclude_overwriting = {{'part1': {files!r}}}" in config
     for setting in ("c.OverwriteCells.add_missing_cells = True", "c.Execute.timeout = ",
                     "ClearHiddenTests", "c.IgnorePattern.pattern"):

@@ -41,7 +41,9 @@ def _backward(name, fn, f, cache, outputs, mistakes=None, context=None):
         expect_array(name, key, got, f[key], BACKWARD_TOL, context=context,
                      mistakes=(mistakes or {}).get(key))
     for key, got in zip(outputs, values):
-        expect_array(name, key, got, f[key + "_num"], NUMERIC_TOL, mask=f.get(key + "_mask"),
+        num = f[key + "_num"]
+        expect_array(name, key, got, num, NUMERIC_TOL, mask=f.get(key + "_mask"),
+                     floor=1e-3 * np.abs(num).max(),
                      against="the numerical gradient (centered differences)")
     return values
 
