@@ -225,3 +225,15 @@ def test_nb4_placement_and_identity(nb4):
     assert std["no normalization, scale 0.001"] < 1e-6 and std["no normalization, scale 1"] > 100
     assert 0.8 < std["batchnorm, scale 0.001"] < 1.2 and 0.8 < std["batchnorm, scale 1"] < 1.2
     assert p["identity_max_error"] < 1e-10
+
+
+@pytest.mark.parametrize("name", ["01_activation_functions.ipynb", "04_batch_normalization.ipynb"])
+def test_live_gradient_checks_print_small_errors(executed, name):
+    import re
+    lines = [line for cell in executed(name).cells for output in cell.get("outputs", [])
+             if output.get("name") == "stdout" for line in output["text"].splitlines()
+             if "relative errors" in line]
+    assert len(lines) >= 4
+    for line in lines:
+        errors = [float(v) for v in re.findall(r"\d\.\de[-+]\d\d", line.split(":", 1)[1])]
+        assert errors and max(errors) < 1e-7, line
