@@ -200,3 +200,24 @@ def load_cifar10(directory=None):
 def flatten_scaled(X):
     """Images (N, ...) uint8 -> float64 features (N, D) in [0, 1]."""
     return X.reshape(X.shape[0], -1).astype(np.float64) / 255.0
+
+
+def sample_photo_patches(count=500, size=32, seed=0):
+    """Colour patches cut from the sample photograph that matplotlib installs.
+
+    A small colour image set that needs no download (used when CIFAR-10 is
+    not there). The photograph is "grace_hopper.jpg" from matplotlib's
+    sample data.
+
+    Returns:
+    - patches: uint8 array (count, size, size, 3), NHWC
+    """
+    import matplotlib.cbook
+    import matplotlib.image
+
+    with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as f:
+        photo = matplotlib.image.imread(f, format="jpg")
+    rng = np.random.default_rng(seed)
+    rows = rng.integers(0, photo.shape[0] - size, count)
+    cols = rng.integers(0, photo.shape[1] - size, count)
+    return np.stack([photo[r:r + size, c:c + size, :3] for r, c in zip(rows, cols)]).astype(np.uint8)

@@ -163,3 +163,33 @@ def scale_explorer(draw, scales, initial):
     explorer = widgets.interactive(lambda scale: (draw(scale), plt.show()), scale=slider)
     display(explorer)
     return explorer
+
+
+def plot_clouds(panels, title="preprocessing a 2-D data cloud"):
+    """Scatter plots of 2-D data, one panel per entry, all with equal axes.
+
+    Inputs:
+    - panels: dict name -> array (N, 2)
+    """
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.2 * len(panels), 3.3))
+    for ax, (name, data) in zip(np.atleast_1d(axes), panels.items()):
+        ax.scatter(data[:, 0], data[:, 1], s=3, alpha=0.4)
+        ax.axhline(0, color="gray", lw=0.5)
+        ax.axvline(0, color="gray", lw=0.5)
+        ax.set_aspect("equal", adjustable="datalim")
+        ax.set_title(name, fontsize=9)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_matrices(matrices, title=""):
+    """Each 2-D array of `matrices` (dict name -> array) as an image with a colour bar."""
+    fig, axes = plt.subplots(1, len(matrices), figsize=(4.2 * len(matrices), 3.6))
+    for ax, (name, m) in zip(np.atleast_1d(axes), matrices.items()):
+        im = ax.imshow(m, cmap="RdBu_r", vmin=-np.abs(m).max(), vmax=np.abs(m).max())
+        ax.set_title(name, fontsize=9)
+        fig.colorbar(im, ax=ax, shrink=0.8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

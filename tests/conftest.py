@@ -9,8 +9,8 @@ from grading.samples import DEFAULT_STUDENTS, VARIANTS, Edit, Variant, make_subm
 EXTRA_VARIANTS = {
     "several_bugs": Variant(
         "sigmoid_forward wrong for x >= 0, he_init without its factor 2, layernorm_backward "
-        "without the path through the mean; sigmoid_backward must keep its points (its test "
-        "builds its own cache)", "reference",
+        "without the path through the mean, subtract_mean refitting on its input; "
+        "sigmoid_backward must keep its points (its test builds its own cache)", "reference",
         (Edit("cs231n_lite/layers.py",
               "    out[positive] = 1.0 / (1.0 + np.exp(-x[positive]))\n",
               "    out[positive] = 1.0 / (1.0 + np.exp(x[positive]))\n"),
@@ -19,8 +19,9 @@ EXTRA_VARIANTS = {
               "    w = rng.standard_normal((fan_in, fan_out)) * np.sqrt(1.0 / fan_in)\n"),
          Edit("cs231n_lite/normalization.py",
               "    dx = (inv_std / D) * (D * dx_hat - dx_hat.sum(axis=1, keepdims=True)\n",
-              "    dx = (inv_std / D) * (D * dx_hat - 0 * dx_hat.sum(axis=1, keepdims=True)\n")),
-        breaks=("test_sigmoid_forward", "test_he_init", "test_layernorm_backward")),
+              "    dx = (inv_std / D) * (D * dx_hat - 0 * dx_hat.sum(axis=1, keepdims=True)\n"),
+         Edit("cs231n_lite/preprocess.py", "    out = X - mean\n", "    out = X - X.mean(axis=0)\n")),
+        breaks=("test_sigmoid_forward", "test_he_init", "test_layernorm_backward", "test_subtract_mean")),
     "noisy_deleted": Variant(
         "correct answers, but an ELU whose exp overflows (numpy warns) on the hidden input, "
         "and two grade cells deleted by the student", "reference",

@@ -237,3 +237,50 @@ def test_live_gradient_checks_print_small_errors(executed, name):
     for line in lines:
         errors = [float(v) for v in re.findall(r"\d\.\de[-+]\d\d", line.split(":", 1)[1])]
         assert errors and max(errors) < 1e-7, line
+
+
+@pytest.fixture(scope="module")
+def nb2(executed):
+    return collect(executed("02_data_preprocessing.ipynb"))
+
+
+def test_nb2_data_cloud(nb2):
+    cov, mean = nb2["cloud"]["covariance"], nb2["cloud"]["mean"]
+    assert cov["original"][0][1] > 0.5 * cov["original"][0][0]              # strongly correlated pixels
+    for name in ("zero-centered", "standardized", "decorrelated (PCA)", "whitened (PCA)"):
+        assert max(abs(m) for m in mean[name]) < 1e-9, name
+    assert cov["standardized"][0][0] == pytest.approx(1) and cov["standardized"][1][1] == pytest.approx(1)
+    assert abs(cov["decorrelated (PCA)"][0][1]) < 1e-9
+    assert cov["decorrelated (PCA)"][0][0] > cov["decorrelated (PCA)"][1][1]
+    import numpy as np
+    np.testing.assert_allclose(cov["whitened (PCA)"], np.eye(2), atol=1e-6)
+
+
+def test_nb2_whitened_covariance_is_identity_on_kept_components(nb2):
+    w = nb2["whitening"]
+    assert w["kept_components"] >= 20
+    assert w["kept_diagonal_min"] > 0.9 and w["kept_off_diagonal_max"] < 1e-8
+    assert w["largest_pixel_covariance_before"] > 0.05
+
+
+def test_nb2_mean_image_vs_channel_mean(nb2):
+    c = nb2["colour_means"]
+    assert "CIFAR-10" in c["source"] or "matplotlib" in c["source"]
+    assert c["pixel_mean_left_after_mean_image"] < 1e-9
+    assert c["channel_mean_left_after_channel_mean"] < 1e-9
+    assert c["pixel_mean_left_after_channel_mean"] > 1.0      # the per-channel mean leaves spatial structure
+    assert c["mean_abs_difference_of_the_two"] > 0.5
+
+
+def test_nb2_input_scale(nb2):
+    s = nb2["input_scale"]
+    its = s["iterations_to_loss_0_6"]
+    assert its["standardized"] is not None and its["raw [0, 255]"] is None
+    assert its["zero-centered"] is None or its["zero-centered"] > its["standardized"]
+    assert s["initial_loss"]["raw [0, 255]"] > 10 * s["initial_loss"]["standardized"]
+
+
+def test_nb2_test_statistics_inflate_the_reported_accuracy(nb2):
+    leak = nb2["leakage"]
+    assert leak["unshifted_test_accuracy"] > 0.75
+    assert leak["shifted_test_statistics"] > leak["shifted_train_statistics"] + 0.1
