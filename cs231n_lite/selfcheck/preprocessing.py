@@ -161,6 +161,10 @@ def test_fit_pca(fit_pca, case="visible"):
     X, k = f["X"], int(f["k"])
     pca, _ = call(fit_pca, "fit_pca", X, k)
     pca = _dict_result("fit_pca", pca, ("mean", "components", "explained_variance", "explained_variance_ratio"))
+    again, _ = call(fit_pca, "fit_pca", X, k)
+    if not np.array_equal(np.asarray(again["components"]), np.asarray(pca["components"])):
+        raise CheckFailed("fit_pca: fitting the same data twice gave different components; the fit "
+                          "must be deterministic (no random initialization or sampling).")
     expect_array("fit_pca", "mean", pca["mean"], f["mean"], TOL)
     uncentered = np.linalg.eigh(X.T @ X / len(X))[1][:, ::-1][:, :k]
     comps = np.asarray(pca["components"])
