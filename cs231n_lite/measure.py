@@ -12,9 +12,10 @@ def _plain(value):
     """JSON-friendly copy of numbers, arrays, lists and dicts."""
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, np.ndarray)):
-        return [_plain(v) for v in np.asarray(value, dtype=object).tolist()] \
-            if isinstance(value, np.ndarray) else [_plain(v) for v in value]
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
     if isinstance(value, (np.floating, float)):
         # JSON has no inf/nan: keep them readable as text
         return float(value) if np.isfinite(value) else str(float(value))

@@ -18,7 +18,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from cs231n_lite import layers, normalization, preprocess  # noqa: E402  (the reference build)
-from cs231n_lite.gradient_check import eval_numerical_gradient_array, rel_error  # noqa: E402
+from cs231n_lite.gradient_check import eval_numerical_gradient_array  # noqa: E402
 
 VISIBLE_DIR = ROOT / "cs231n_lite" / "selfcheck" / "fixtures"
 HIDDEN_DIR = ROOT / "grading" / "hidden_fixtures"
@@ -262,7 +262,7 @@ def preprocessing_fixtures(case):
     eps = 1e-5 if visible else 1e-3
     for kind in ("pca", "zca"):
         wh = preprocess.fit_whitening(Xp, eps=eps, kind=kind)
-        add("fit_whitening", {"X": Xp, "eps": eps, f"mean": wh["mean"], f"W_{kind}": wh["W"]})
+        add("fit_whitening", {"X": Xp, "eps": eps, "mean": wh["mean"], f"W_{kind}": wh["W"]})
         add("whiten", {"X_train": Xp, "X": Xp_test, "mean": wh["mean"], f"W_{kind}": wh["W"],
                        f"out_{kind}": preprocess.whiten(Xp_test, wh)})
     return fx

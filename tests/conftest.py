@@ -1,5 +1,8 @@
 """Shared, expensive fixtures: one nbgrader course built, submitted and graded per session."""
+import numpy as np
 import pytest
+
+from cs231n_lite.selfcheck.feedback import CheckFailed
 
 from grading.autograde import autograde
 from grading.course import build_release
@@ -35,6 +38,14 @@ EXTRA_VARIANTS = {
               '    return graded(name, module="layers", notebook=NOTEBOOK, points=points)\n',
               '    return lambda test: graded(name, "layers", NOTEBOOK, points)(lambda *a, **k: None)\n'),)),
 }
+def failure_message(test, wrong, case="visible"):
+    """The CheckFailed message a test gives a wrong implementation (fails if none is raised)."""
+    with pytest.raises(CheckFailed) as info:
+        with np.errstate(all="ignore"):
+            test(wrong, case=case)
+    return str(info.value)
+
+
 ALL_VARIANTS = {**{s: VARIANTS[s] for s in DEFAULT_STUDENTS}, **EXTRA_VARIANTS}
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import layers
 
-NORMALIZATIONS = {"batchnorm": "batchnorm", "layernorm": "layernorm"}
+NORMALIZATIONS = ("batchnorm", "layernorm")  # names of layer pairs in layers
 
 
 def _layer_pair(name):
@@ -118,7 +118,7 @@ class FullyConnectedNet:
             a, affine_cache = layers.affine_forward(h, p[f"W{i}"], p[f"b{i}"])
             norm_cache = None
             if self.normalization:
-                norm_forward, _ = _layer_pair(NORMALIZATIONS[self.normalization])
+                norm_forward, _ = _layer_pair(self.normalization)
                 norm_param = self.norm_params[i - 1]
                 norm_param["mode"] = mode
                 a, norm_cache = norm_forward(a, p[f"gamma{i}"], p[f"beta{i}"], norm_param)
@@ -176,7 +176,7 @@ class FullyConnectedNet:
             else:
                 da = act_backward(dh, act_cache)
             if self.normalization:
-                _, norm_backward = _layer_pair(NORMALIZATIONS[self.normalization])
+                _, norm_backward = _layer_pair(self.normalization)
                 da, grads[f"gamma{i}"], grads[f"beta{i}"] = norm_backward(da, norm_cache)
             dh, grads[f"W{i}"], grads[f"b{i}"] = layers.affine_backward(da, affine_cache)
         for i in range(1, L + 1):

@@ -9,7 +9,8 @@ gradient (centered differences of the reference forward).
 """
 import numpy as np
 
-from .feedback import CheckFailed, call, expect_array, expect_no_warnings, expect_outputs
+from .feedback import (CheckFailed, call, expect_array, expect_gradients, expect_no_warnings,
+                       expect_outputs)
 from .fixtures import load
 from .registry import graded
 
@@ -36,15 +37,8 @@ def _backward(name, fn, f, cache, outputs, mistakes=None, context=None):
     """Run a backward pass on fixture f and check each gradient twice."""
     result, _ = call(fn, name, f["dout"], cache)
     values = expect_outputs(name, result, outputs)
-    context = {"x": f["x"], **(context or {})}
-    for key, got in zip(outputs, values):
-        expect_array(name, key, got, f[key], BACKWARD_TOL, context=context,
-                     mistakes=(mistakes or {}).get(key))
-    for key, got in zip(outputs, values):
-        num = f[key + "_num"]
-        expect_array(name, key, got, num, NUMERIC_TOL, mask=f.get(key + "_mask"),
-                     floor=1e-3 * np.abs(num).max(),
-                     against="the numerical gradient (centered differences)")
+    expect_gradients(name, outputs, values, f, BACKWARD_TOL, NUMERIC_TOL, mistakes,
+                     context={"x": f["x"], **(context or {})})
     return values
 
 

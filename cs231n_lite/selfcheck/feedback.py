@@ -143,6 +143,33 @@ def expect_array(name, output, got, expected, tol, context=None, mistakes=None, 
     raise CheckFailed(_with_mistake(msg + ".", got, mistakes, tol))
 
 
+def expect_gradients(name, keys, values, f, tol, numeric_tol, mistakes=None, context=None,
+                     relative_floor=None):
+    """Check each gradient against the reference, then against the numerical gradient.
+
+    Inputs:
+    - name: the graded backward function
+    - keys: output names, e.g. ('dx', 'dgamma', 'dbeta'); f holds f[key] (the
+      reference), f[key + '_num'] (centered differences of the reference
+      forward) and optionally f[key + '_mask']
+    - values: what the student's function returned, one per key
+    - tol, numeric_tol: allowed relative errors against each
+    - mistakes: dict key -> list of known wrong variants
+    - context: input arrays quoted at the first mismatch
+    - relative_floor: if given, the reference comparison's floor is this
+      times the largest |reference| entry (else 1e-8)
+    """
+    for key, got in zip(keys, values):
+        floor = 1e-8 if relative_floor is None else relative_floor * np.abs(f[key]).max()
+        expect_array(name, key, got, f[key], tol, context=context,
+                     mistakes=(mistakes or {}).get(key), floor=floor)
+    for key, got in zip(keys, values):
+        num = f[key + "_num"]
+        expect_array(name, key, got, num, numeric_tol, mask=f.get(key + "_mask"),
+                     floor=1e-3 * np.abs(num).max(),
+                     against="the numerical gradient (centered differences)")
+
+
 def _rel_err_map(got, expected, floor=1e-8):
     g = got.astype(np.float64)
     e = expected.astype(np.float64)
