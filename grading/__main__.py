@@ -5,6 +5,7 @@
     python -m grading autograde [--course DIR]   grade submitted/*, export grades + feedback
     python -m grading demo      [--course DIR]   all of the above in a fresh course, checked
     python -m grading workspace [--dest DIR]     a student copy of the release (self-study)
+    python -m grading cells                      regenerate the notebooks' grade cells from the registry
 """
 import argparse
 import shutil
@@ -82,6 +83,14 @@ def cmd_workspace(args):
     print(f"your workspace: {dest}\nstart Jupyter there:  .venv/bin/jupyter lab {dest}")
 
 
+def cmd_cells(args):
+    from grading.course import notebook_files
+    from grading.gradecells import sync
+    for nb in notebook_files():
+        changed = sync(nb)
+        print(f"{nb.name}: {len(changed)} grade cell(s) rewritten")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -90,11 +99,12 @@ def main(argv=None):
                           ("autograde", DEFAULT_COURSE_DIR), ("demo", DEMO_COURSE_DIR)):
         p = sub.add_parser(name)
         p.add_argument("--course", default=str(default), help=f"course directory (default {default})")
+    sub.add_parser("cells")
     p = sub.add_parser("workspace")
     p.add_argument("--dest", default=str(ROOT / "workspace" / ASSIGNMENT))
     args = parser.parse_args(argv)
     {"release": cmd_release, "samples": cmd_samples, "autograde": cmd_autograde,
-     "demo": cmd_demo, "workspace": cmd_workspace}[args.command](args)
+     "demo": cmd_demo, "workspace": cmd_workspace, "cells": cmd_cells}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,7 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-from grading.course import ASSIGNMENT, COURSE_ID, ROOT, run_nbgrader, tool_env
-
-HIDDEN_FIXTURES = ROOT / "grading" / "hidden_fixtures"
+from grading.course import ASSIGNMENT, COURSE_ID, run_nbgrader
 
 
 @dataclass(frozen=True)
@@ -18,10 +16,13 @@ class Score:
 
 
 def autograde(course_dir, log=None):
-    """Run nbgrader autograde, generate_feedback and export on every submission."""
+    """Run nbgrader autograde, generate_feedback and export on every submission.
+
+    Nothing here is special to this command: the course's nbgrader_config.py
+    puts the trusted grader into nbgrader's autograde (grading/nbgrader_plugin.py).
+    """
     course_dir = Path(course_dir).resolve()
-    env = tool_env({"CS231N_LITE_HIDDEN_FIXTURES": str(HIDDEN_FIXTURES)})
-    run_nbgrader(course_dir, "autograde", ASSIGNMENT, "--force", env=env, log=log)
+    run_nbgrader(course_dir, "autograde", ASSIGNMENT, "--force", log=log)
     run_nbgrader(course_dir, "generate_feedback", ASSIGNMENT, "--force", log=log)
     run_nbgrader(course_dir, "export", "--to", str(course_dir / "grades.csv"), log=log)
     return collect_scores(course_dir)

@@ -25,12 +25,37 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class Append:
+    """Append `text` to `file`: code a student adds, run when the module is imported.
+
+    `{course}` and `{repo}` in the text become the course directory and the
+    repository, so a probe can aim at real paths.
+    """
+    file: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Tamper:
+    """Change a notebook's grade cell the way a student could in an editor.
+
+    kind: 'points' (raise its points), 'rename' (new grade_id), 'retype'
+    (make it markdown), 'rewrite' (replace its source), 'setup' (append
+    `text` to every notebook's setup cell; grade_id is ignored)
+    """
+    kind: str
+    grade_id: str = ""
+    text: str = ""
+
+
+@dataclass(frozen=True)
 class Variant:
     description: str
     base: str                 # 'reference' or 'untouched'
-    edits: tuple = ()
+    edits: tuple = ()         # Edit and Append
     breaks: tuple = ()        # grade ids that must lose all their points
     delete_cells: tuple = ()  # grade ids of cells the 'student' deleted
+    tamper: tuple = ()        # Tamper
 
 
 SEEDED_BUG = Variant(
@@ -66,12 +91,39 @@ def fill_notebook(release_nb, source_nb):
     return released
 
 
-def _apply(edit, folder):
+def _apply(edit, folder, course_dir):
     path = Path(folder) / edit.file
     text = path.read_text()
+    if isinstance(edit, Append):
+        extra = edit.text.replace("{course}", str(Path(course_dir).resolve())).replace("{repo}", str(ROOT))
+        path.write_text(text + "\n" + extra + "\n")
+        return
     if text.count(edit.old) != 1:
         raise ValueError(f"{edit.file}: expected exactly one {edit.old!r}, found {text.count(edit.old)}")
     path.write_text(text.replace(edit.old, edit.new))
+
+
+def _tamper(folder, tampers):
+    for nb_path in Path(folder).glob("*.ipynb"):
+        nb = json.loads(nb_path.read_text())
+        for t in tampers:
+            for i, cell in enumerate(nb["cells"]):
+                meta = cell.get("metadata", {}).get("nbgrader", {})
+                if t.kind == "setup" and i == 1:
+                    cell["source"] = "".join(cell["source"]) + "\n" + t.text
+                elif meta.get("grade_id") != t.grade_id or not t.grade_id:
+                    continue
+                elif t.kind == "points":
+                    meta["points"] = 100
+                elif t.kind == "rename":
+                    meta["grade_id"] = t.grade_id + "_mine"
+                elif t.kind == "retype":
+                    cell["cell_type"] = "markdown"
+                    cell.pop("outputs", None)
+                    cell.pop("execution_count", None)
+                elif t.kind == "rewrite":
+                    cell["source"] = t.text or 'print("all tests passed")'
+        nb_path.write_text(json.dumps(nb, indent=1))
 
 
 def _delete_cells(folder, grade_ids):
@@ -97,9 +149,11 @@ def make_submission(course_dir, student, variant):
         for rel in graded_module_files():
             shutil.copy(ROOT / rel, dest / rel)
     for edit in variant.edits:
-        _apply(edit, dest)
+        _apply(edit, dest, course_dir)
     if variant.delete_cells:
         _delete_cells(dest, set(variant.delete_cells))
+    if variant.tamper:
+        _tamper(dest, variant.tamper)
     return dest
 
 

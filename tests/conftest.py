@@ -6,7 +6,9 @@ from cs231n_lite.selfcheck.feedback import CheckFailed
 
 from grading.autograde import autograde
 from grading.course import build_release
-from grading.samples import DEFAULT_STUDENTS, VARIANTS, Edit, Variant, make_submissions
+from grading.samples import Edit, Variant, make_submissions
+
+import variants
 
 # Variants beyond the three samples of the main job, each probing one promise of the grader.
 EXTRA_VARIANTS = {
@@ -46,7 +48,7 @@ def failure_message(test, wrong, case="visible"):
     return str(info.value)
 
 
-ALL_VARIANTS = {**{s: VARIANTS[s] for s in DEFAULT_STUDENTS}, **EXTRA_VARIANTS}
+ALL_VARIANTS = {**variants.ALL_VARIANTS, **EXTRA_VARIANTS}
 
 
 @pytest.fixture(scope="session")

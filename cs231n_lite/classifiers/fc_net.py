@@ -144,6 +144,18 @@ class FullyConnectedNet:
         """
         return [a if pre else h for a, h in self._forward(X, mode="test")[3]]
 
+    def affine_output_variances(self, X):
+        """Variance of every affine layer's output (before normalization/activation) on X.
+
+        Inputs:
+        - X: shape (N, D)
+
+        Returns:
+        - list of num_layers floats, one per affine layer (the last is the scores')
+        """
+        scores, _, _, hidden = self._forward(X, mode="test")
+        return [float(np.var(a)) for a, _ in hidden] + [float(np.var(scores))]
+
     def loss(self, X, y=None):
         """Class scores, or the loss and the gradients of all parameters.
 

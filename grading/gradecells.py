@@ -1,0 +1,52 @@
+"""Grade cells are generated from the registry, never written by hand.
+
+    python -m grading cells      # rewrite the grade cells of notebooks/*.ipynb
+
+A grade cell runs the function's visible test, so the student sees the same
+feedback as ``check(name)``. Its points and grade id are the registry's;
+the score itself comes from the trusted grader (grading/trusted.py), which
+also runs a hidden test drawn for each student, so no hidden test is in
+the notebook.
+"""
+import json
+from pathlib import Path
+
+from cs231n_lite.selfcheck import REGISTRY
+
+
+def grade_cell_source(spec):
+    """The source of the grade cell of one graded function."""
+    plural = "s" * (spec.points > 1)
+    return (f'# Test {spec.name} ({spec.points} point{plural}); run check("{spec.name}") for the same feedback.\n'
+            "# When graded, the grader runs this test and a hidden one on inputs drawn for you.\n"
+            f"tests.test_{spec.name}({spec.module}.{spec.name})\n"
+            f'print("{spec.name}: visible checks passed")')
+
+
+def grade_cell_metadata(spec):
+    return {"grade": True, "grade_id": f"test_{spec.name}", "locked": True, "points": spec.points,
+            "schema_version": 3, "solution": False, "task": False}
+
+
+def sync(path):
+    """Rewrite the grade cells of one source notebook; returns the grade ids it changed."""
+    path = Path(path)
+    nb = json.loads(path.read_text())
+    specs = {f"test_{s.name}": s for s in REGISTRY.values() if s.notebook == path.name}
+    changed, found = [], set()
+    for cell in nb["cells"]:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if grade_id not in specs:
+            continue
+        found.add(grade_id)
+        source = grade_cell_source(specs[grade_id])
+        if "".join(cell["source"]) != source or cell["metadata"]["nbgrader"] != grade_cell_metadata(specs[grade_id]):
+            cell["source"] = source.splitlines(keepends=True)
+            cell["metadata"]["nbgrader"] = grade_cell_metadata(specs[grade_id])
+            changed.append(grade_id)
+    missing = set(specs) - found
+    if missing:
+        raise ValueError(f"{path.name} has no grade cell for {sorted(missing)}; add one (any source)")
+    if changed:
+        path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    return changed

@@ -1,0 +1,114 @@
+"""nbgrader preprocessors that put the trusted grader into nbgrader's own autograde.
+
+The course's nbgrader_config.py (grading/course.py) registers them, so plain
+``nbgrader autograde``, Formgrader's Autograde button and ``make grade`` all
+grade the same way:
+
+* SanitizeSubmission (first sanitize step): nbgrader metadata on cells the
+  source does not have, or on a second copy of a cell, is dropped; outputs
+  keep only text and PNG images (no HTML or JavaScript reaches the
+  instructor's browser). The student's own outputs are kept, so the
+  instructor sees the numbers the written answers refer to.
+* TrustedGrades (replaces Execute): the notebook is not run. Each code
+  grade cell gets the trusted grader's verdict on its function as its
+  output, and its points from the registry; SaveAutoGrades then records
+  the scores as usual.
+"""
+from pathlib import Path
+
+from nbformat.v4 import new_code_cell, new_output
+from traitlets import Float, Unicode
+
+from nbgrader.api import Gradebook
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from grading.hidden import read_secret
+from grading.sandbox import Limits, default_hidden_paths
+from grading.trusted import grade_notebook, graded_functions
+
+SAFE_MIME = ("text/plain", "image/png")
+
+
+def _safe_output(output):
+    """The output without HTML/JavaScript, or None if nothing safe remains."""
+    kind = output.get("output_type")
+    if kind in ("stream", "error"):
+        return output
+    if kind in ("execute_result", "display_data"):
+        data = {k: v for k, v in output.get("data", {}).items() if k in SAFE_MIME}
+        if data:
+            output["data"] = data
+            output["metadata"] = {}
+            return output
+    return None
+
+
+class SanitizeSubmission(NbGraderPreprocessor):
+    """Drop unknown or duplicated nbgrader cells and unsafe outputs of a submission."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            source = gb.find_notebook(info["notebook"], info["assignment"])
+            known = {cell.name for cell in source.source_cells}
+        seen = set()
+        for cell in nb.cells:
+            meta = cell.get("metadata", {}).get("nbgrader")
+            if meta is not None:
+                grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+                if grade_id not in known or grade_id in seen:
+                    del cell.metadata["nbgrader"]
+                else:
+                    seen.add(grade_id)
+            if cell.cell_type == "code":
+                cell.outputs = [o for o in map(_safe_output, cell.get("outputs", [])) if o is not None]
+        return nb, resources
+
+
+def verdict_output(result):
+    """The output nbgrader scores: a stdout line for a pass, an error for a failure."""
+    if result.passed:
+        return new_output("stream", name="stdout", text=result.message + "\n")
+    return new_output("error", ename="CheckFailed", evalue=result.message,
+                      traceback=[f"CheckFailed: {result.message}"])
+
+
+def canonical_metadata(spec):
+    return {"grade": True, "grade_id": f"test_{spec.name}", "locked": True, "points": spec.points,
+            "schema_version": 3, "solution": False, "task": False}
+
+
+class TrustedGrades(NbGraderPreprocessor):
+    """Score every code grade cell with the trusted grader instead of executing the notebook."""
+
+    secret_file = Unicode("", help="file with the course's secret (hidden inputs per student)").tag(config=True)
+    wall_seconds = Float(Limits.wall, help="seconds per graded function's test").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        notebook_dir = Path(resources.get("metadata", {}).get("path") or ".")
+        package = notebook_dir / "cs231n_lite"
+        specs = graded_functions(info["notebook"])
+        course_root = Path(self.secret_file).resolve().parent.parent
+        results = grade_notebook(info["notebook"], package, read_secret(self.secret_file),
+                                 info["student"], limits=Limits(wall=self.wall_seconds),
+                                 hide=default_hidden_paths() + [str(course_root)])
+        cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
+        for spec in specs:
+            result = results[f"test_{spec.name}"]
+            cell = cells.get(result.grade_id)
+            if cell is None:  # cannot happen after OverwriteCells.add_missing_cells; be safe
+                cell = new_code_cell(source=f"# test_{spec.name}: graded by the trusted grader")
+                nb.cells.append(cell)
+            cell.cell_type = "code"
+            cell.metadata["nbgrader"] = canonical_metadata(spec)
+            cell.execution_count = None
+            cell.outputs = [verdict_output(result)]
+            self.log.info("%s %s: %s/%s (%.1f s)", info["student"], result.grade_id, result.score,
+                          result.points, result.seconds)
+        registered = {f"test_{spec.name}" for spec in specs}
+        for grade_id, cell in cells.items():
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and cell.cell_type == "code" and grade_id not in registered:
+                raise ValueError(f"grade cell {grade_id} of {info['notebook']} has no registered test")
+        return nb, resources

@@ -1,0 +1,279 @@
+"""The sandboxed worker: isolates itself, imports the submission, serves calls.
+
+Its source (after grading/wire.py's) is run by ``python -I -c`` in a fresh
+process started by grading/sandbox.py; it never imports the grading
+package. Messages arrive on fd IN and leave on fd OUT (stdin, stdout and
+stderr are /dev/null, so printing never disturbs the protocol and never
+costs points).
+
+Order of events (all before any student code runs):
+1. ``setup``: new mount and network namespaces (root) or a new user and
+   network namespace (otherwise); instructor paths hidden under empty
+   read-only tmpfs; resource limits; then, as root, drop to the sandbox
+   uid/gid for good.
+2. ``start``: import ``cs231n_lite.<module>`` from the scratch copy and
+   replace every *other* graded function in the loaded modules by a
+   remote call to the grader's reference implementation (one test, one
+   function).
+3. ``call``: run the function under test; arguments the function may
+   mutate (arrays, dicts, lists, Generators, remote objects) and the
+   global np.random state travel back with the result.
+"""
+import ctypes
+import importlib
+import os
+import resource
+import sys
+import traceback
+
+IN, OUT = -1, -1  # the channel's file descriptors, from the command line
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
+MS_RDONLY, MS_BIND, MS_REC, MS_PRIVATE = 1, 4096, 16384, 1 << 18
+
+
+# ------------------------------------------------------------------ isolation
+def _libc():
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _mount(source, target, fstype, flags, data):
+    libc = _libc()
+    args = [x.encode() if isinstance(x, str) else x for x in (source, target, fstype)]
+    if libc.mount(args[0], args[1], args[2], flags, data.encode() if data else None) != 0:
+        raise OSError(ctypes.get_errno(), f"mount {target}: {os.strerror(ctypes.get_errno())}")
+
+
+def _unshare(flags):
+    if _libc().unshare(flags) != 0:
+        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
+
+
+def _expose(path, scratch, index):
+    """Make ``path`` reachable although an ancestor is closed to others (e.g. /root, 0700).
+
+    The closed ancestor is covered by an empty tmpfs (mode 0755), and the
+    one child on the way to ``path`` is bind-mounted back: the sandbox user
+    can reach the interpreter and nothing else under that ancestor.
+    """
+    parts = os.path.realpath(path).split(os.sep)[1:]
+    for depth in range(1, len(parts)):
+        ancestor = os.sep + os.path.join(*parts[:depth])
+        if os.stat(ancestor).st_mode & 0o001:
+            continue
+        child = os.path.join(ancestor, parts[depth])
+        staging = os.path.join(scratch, f".expose{index}")
+        os.makedirs(staging, exist_ok=True)
+        _mount(child, staging, None, MS_BIND | MS_REC, None)
+        _mount("tmpfs", ancestor, "tmpfs", 0, "mode=0755,size=64k")
+        os.makedirs(child, exist_ok=True)
+        _mount(staging, child, None, MS_BIND | MS_REC, None)
+        return ancestor
+    return None
+
+
+def _task_count(uid):
+    """Tasks (processes and threads) of a user: what RLIMIT_NPROC counts."""
+    count = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                fields = dict(line.split(":", 1) for line in f if ":" in line)
+            if int(fields["Uid"].split()[0]) == uid:
+                count += int(fields["Threads"])
+        except (OSError, KeyError, ValueError):
+            continue
+    return count
+
+
+def isolate(cfg):
+    """Apply the sandbox; returns a dict describing what was achieved."""
+    info = {"root": os.geteuid() == 0, "network": False, "hidden": [], "exposed": []}
+    if info["root"]:
+        try:
+            _unshare(CLONE_NEWNS | CLONE_NEWNET)
+            info["network"] = True
+            _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
+            for i, path in enumerate(cfg["expose"]):
+                ancestor = _expose(path, cfg["scratch"], i)
+                if ancestor:
+                    info["exposed"].append(ancestor)
+            for path in cfg["hide"]:
+                if os.path.isdir(path):
+                    _mount("tmpfs", path, "tmpfs", MS_RDONLY, "mode=0755,size=4k")
+                    info["hidden"].append(path)
+        except OSError as exc:
+            info["namespace_error"] = str(exc)
+    else:
+        try:
+            _unshare(CLONE_NEWUSER | CLONE_NEWNET)
+            info["network"] = True
+        except OSError as exc:
+            info["namespace_error"] = str(exc)
+    limits = cfg["limits"]
+    nproc = limits["processes"] + (0 if info["root"] else _task_count(os.getuid()))
+    for which, value in ((resource.RLIMIT_AS, limits["memory"]), (resource.RLIMIT_CPU, limits["cpu"]),
+                         (resource.RLIMIT_FSIZE, limits["file_size"]), (resource.RLIMIT_NPROC, nproc),
+                         (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, 256)):
+        resource.setrlimit(which, (value, value))
+    if info["root"]:
+        os.setgroups([])
+        os.setgid(cfg["gid"])
+        os.setuid(cfg["uid"])
+    os.chdir(cfg["scratch"])
+    sys.path[:] = [cfg["scratch"]] + [p for p in sys.path if p and os.path.isabs(p)]
+    info["uid"] = os.getuid()
+    return info
+
+
+# ------------------------------------------------------------------- proxies
+class RemoteError(Exception):
+    """An exception raised on the grader's side of a callback."""
+
+
+class RemoteCallable:
+    """A function living in the grader: a reference implementation or a caller's callable."""
+
+    def __init__(self, target, name):
+        self._target, self.__name__ = target, name
+
+    def __call__(self, *args, **kwargs):
+        return WORKER.callback(self._target, args, kwargs)
+
+    def __repr__(self):
+        return f"<remote {self.__name__}>"
+
+
+class RemoteObject:
+    """An object of the grader (e.g. a model): plain attributes here, methods called remotely."""
+
+    def __init__(self, oid, state, methods):
+        object.__setattr__(self, "_oid", oid)
+        object.__setattr__(self, "_state", state)
+        object.__setattr__(self, "_methods", set(methods))
+
+    def __getattr__(self, name):
+        state = object.__getattribute__(self, "_state")
+        if name in state:
+            return state[name]
+        if name in object.__getattribute__(self, "_methods"):
+            return RemoteCallable(["method", self._oid, name], name)
+        raise AttributeError(name)
+
+    def __setattr__(self, name, value):
+        self._state[name] = value
+
+
+# -------------------------------------------------------------------- worker
+class Worker:
+    def __init__(self):
+        self.objects = {}
+        self.codec = Codec(encode_other=self._encode_other, decode_ref=self._decode_ref)
+
+    def _encode_other(self, value):
+        if isinstance(value, RemoteCallable):
+            return {"$callable": value._target}
+        if isinstance(value, RemoteObject):
+            return {"$object": [value._oid, None, None]}
+        return None
+
+    def _decode_ref(self, tag, payload):
+        if tag == "$callable":
+            return RemoteCallable(["callable", payload], "callback")
+        oid, state, methods = payload
+        obj = self.objects.get(oid)
+        if obj is None:
+            obj = self.objects[oid] = RemoteObject(oid, {}, methods or [])
+        if state is not None:
+            obj._state.clear()
+            obj._state.update(self.codec.decode(state))
+        return obj
+
+    def _object_states(self):
+        return {str(oid): self.codec.encode(obj._state) for oid, obj in self.objects.items()}
+
+    def _mutables(self, values):
+        """Values a call may have changed in place, encoded; None for the others."""
+        import numpy as np
+        out = []
+        for v in values:
+            mutable = isinstance(v, (np.ndarray, dict, list, np.random.Generator))
+            out.append(self.codec.encode(v) if mutable else None)
+        return out
+
+    def callback(self, target, args, kwargs):
+        send(OUT, {"op": "callback", "target": target, "args": self.codec.encode(list(args)),
+                   "kwargs": self.codec.encode(kwargs), "objects": self._object_states()})
+        reply = receive(IN)
+        if reply.get("objects"):
+            for oid, state in reply["objects"].items():
+                self._decode_ref("$object", [int(oid), state, None])
+        if reply["op"] == "raise":
+            raise type(str(reply["type"]), (RemoteError,), {})(reply["message"])
+        args_after = self.codec.decode(reply.get("args") or [])
+        for original, after in zip(args, args_after):
+            write_back(original, after)
+        return self.codec.decode(reply["value"])
+
+    def start(self, msg):
+        package = "cs231n_lite"
+        module = importlib.import_module(f"{package}.{msg['module']}")
+        self.function = getattr(module, msg["function"])
+        if not callable(self.function):
+            raise TypeError(f"{msg['function']} is not a function")
+        # every other graded function becomes the grader's reference implementation
+        replaced = {}
+        for mod_name, name in msg["substitute"]:
+            remote = replaced.setdefault((mod_name, name),
+                                         RemoteCallable(["reference", mod_name, name], name))
+            for loaded_name, loaded in list(sys.modules.items()):
+                if loaded_name == package or loaded_name.startswith(package + "."):
+                    if getattr(loaded, name, None) is not None:
+                        setattr(loaded, name, remote)
+
+    def call(self, msg):
+        import numpy as np
+        args = self.codec.decode(msg["args"])
+        kwargs = self.codec.decode(msg["kwargs"])
+        if msg.get("np_random") is not None:
+            np.random.set_state(self.codec.decode(msg["np_random"]))
+        value = self.function(*args, **kwargs)
+        return {"op": "result", "value": self.codec.encode(value),
+                "args": self._mutables(args), "kwargs": self._mutables(list(kwargs.values())),
+                "kwarg_names": list(kwargs), "objects": self._object_states(),
+                "np_random": self.codec.encode(np.random.get_state())}
+
+
+def _describe(exc, scratch):
+    """Type, message and the student's own line where the exception was raised."""
+    where = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.startswith(scratch):
+            where = f"{os.path.relpath(frame.filename, scratch)}, line {frame.lineno}"
+    return {"op": "exception", "type": type(exc).__name__, "message": str(exc)[:2000], "where": where}
+
+
+def serve():
+    global IN, OUT, WORKER
+    IN, OUT = int(sys.argv[1]), int(sys.argv[2])
+    setup = receive(IN)
+    info = isolate(setup)
+    send(OUT, {"op": "isolated", "info": info})
+    WORKER = Worker()
+    while True:
+        msg = receive(IN)
+        try:
+            if msg["op"] == "start":
+                WORKER.start(msg)
+                reply = {"op": "ready"}
+            elif msg["op"] == "call":
+                reply = WORKER.call(msg)
+            else:
+                os._exit(0)
+        except BaseException as exc:  # noqa: B902  (SystemExit and KeyboardInterrupt too)
+            reply = _describe(exc, setup["scratch"])
+        send(OUT, reply)
+
+
+WORKER = None
+if __name__ == "__main__":
+    serve()

@@ -1,0 +1,176 @@
+"""The sandboxed worker and the plain-data channel, on small packages written by the tests."""
+import os
+import socket
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+from grading import wire
+from grading.sandbox import Limits, SandboxFailure, Session
+from grading.wire import Codec, WireError
+
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="uid switch and mount namespace need root")
+FAST = Limits(wall=5.0, startup=5.0, cpu=10)
+
+
+def package(tmp_path, source, name="layers"):
+    """A cs231n_lite package whose module `name` has the given source."""
+    pkg = tmp_path / "cs231n_lite"
+    pkg.mkdir(exist_ok=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / f"{name}.py").write_text("import numpy as np\n" + source)
+    return pkg
+
+
+# ---------------------------------------------------------------- the codec
+@pytest.mark.parametrize("value", [
+    None, True, 3, -2 ** 70, 2.5, float("inf"), "text", [1, (2, 3)], {"a": 1, 2: [None]},
+    np.arange(6.0).reshape(2, 3), np.array([True, False]), np.int32(7), np.dtype("float32"),
+])
+def test_plain_values_round_trip(value):
+    codec = Codec()
+    back = codec.decode(wire.json.loads(wire.json.dumps(codec.encode(value))))
+    if isinstance(value, np.ndarray):
+        assert back.dtype == value.dtype and np.array_equal(back, value)
+    else:
+        assert back == value and type(back) is type(value)
+
+
+def test_generator_round_trips_with_its_state():
+    rng = np.random.default_rng(5)
+    rng.standard_normal(3)
+    back = Codec().decode(Codec().encode(rng))
+    assert np.array_equal(back.standard_normal(4), rng.standard_normal(4))
+
+
+def test_objects_and_object_arrays_never_cross_as_themselves():
+    codec = Codec()
+    back = codec.decode(codec.encode([object(), np.array([{}], dtype=object)]))
+    assert all(isinstance(v, wire.Opaque) for v in back)
+    assert [v.type_name for v in back] == ["object", "ndarray of dtype object"]
+    with pytest.raises(WireError):
+        Codec(strict=True).encode(object())
+
+
+@pytest.mark.parametrize("frame", [
+    {"$nd": ["O", [1], "AAAA"]},                   # object dtype: could unpickle
+    {"$nd": ["<f8", [3], "AAAA"]},                 # data shorter than its shape
+    {"$pickle": "gASVAAAAAAAAAAAu"},               # unknown tag
+    {"$rng": ["os.system", {}]},                   # not a known bit generator
+])
+def test_malformed_or_unsafe_frames_are_refused(frame):
+    with pytest.raises(WireError):
+        Codec().decode(frame)
+
+
+# ---------------------------------------------------------------- sessions
+def test_a_function_runs_in_the_worker_and_mutations_come_back(tmp_path):
+    pkg = package(tmp_path, "def relu_forward(x, param):\n"
+                            "    param['seen'] = x.shape\n    x[0, 0] = 99.0\n"
+                            "    return np.maximum(0, x), os.getpid()\nimport os\n")
+    x, param = np.array([[-1.0, 2.0]]), {}
+    with Session(pkg, "layers", "relu_forward", limits=FAST) as s:
+        out, pid = s.function(x, param)
+    assert np.array_equal(out, [[99.0, 2.0]]) and pid != os.getpid()
+    assert param == {"seen": (1, 2)} and x[0, 0] == 99.0
+
+
+def test_callbacks_reach_the_callers_callable_and_the_reference(tmp_path):
+    pkg = package(tmp_path, "def relu_backward(dout, f):\n    return f(dout) + relu_forward(dout)[0]\n"
+                            "def relu_forward(x):\n    raise NotImplementedError\n")
+    with Session(pkg, "layers", "relu_backward", [("layers", "relu_forward")], limits=FAST) as s:
+        got = s.function(np.array([-1.0, 3.0]), lambda v: 10 * v)
+    assert np.array_equal(got, [-10.0, 33.0])   # relu_forward came from the reference
+
+
+def test_student_exceptions_keep_their_type_name_and_line(tmp_path):
+    pkg = package(tmp_path, "def relu_forward(x):\n    raise ValueError('bad shape')\n")
+    with Session(pkg, "layers", "relu_forward", limits=FAST) as s:
+        with pytest.raises(Exception) as info:
+            s.function(np.zeros(2))
+    assert type(info.value).__name__ == "ValueError"
+    assert "bad shape" in str(info.value) and "layers.py, line 3" in str(info.value)
+
+
+def test_an_endless_loop_times_out_and_the_worker_is_killed(tmp_path):
+    pkg = package(tmp_path, "def relu_forward(x):\n    while True:\n        pass\n")
+    start = time.monotonic()
+    with Session(pkg, "layers", "relu_forward", limits=Limits(wall=2.0, startup=5.0)) as s:
+        with pytest.raises(SandboxFailure, match="did not finish within the time limit"):
+            s.function(np.zeros(2))
+        pid = s.worker.process.pid
+    assert time.monotonic() - start < 10
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+def test_exit_at_import_is_a_failed_import(tmp_path):
+    pkg = package(tmp_path, "import os\nos._exit(4)\ndef relu_forward(x):\n    return x\n")
+    with Session(pkg, "layers", "relu_forward", limits=FAST) as s:
+        assert "exited with status 4" in s.failure
+        with pytest.raises(SandboxFailure, match="importing cs231n_lite.layers"):
+            s.function(np.zeros(2))
+
+
+def test_memory_is_limited(tmp_path):
+    pkg = package(tmp_path, "def relu_forward(x):\n    return np.ones(2 ** 30)\n")  # 8 GiB
+    with Session(pkg, "layers", "relu_forward", limits=FAST) as s:
+        with pytest.raises(Exception) as info:
+            s.function(np.zeros(2))
+    assert type(info.value).__name__ == "MemoryError"
+
+
+def test_the_worker_has_no_network(tmp_path):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    pkg = package(tmp_path, f"import socket\ndef relu_forward(x):\n"
+                            f"    socket.create_connection(('127.0.0.1', {port}), timeout=2)\n    return x\n")
+    try:
+        with Session(pkg, "layers", "relu_forward", limits=FAST) as s:
+            with pytest.raises(Exception) as info:
+                s.function(np.zeros(2))
+        assert isinstance(info.value, Exception) and "Error" in type(info.value).__name__
+    finally:
+        server.close()
+
+
+def test_the_environment_holds_no_grading_variable(tmp_path, monkeypatch):
+    monkeypatch.setenv("CS231N_GRADER_SECRET", "do-not-leak")
+    pkg = package(tmp_path, "import os\ndef relu_forward(x):\n    return dict(os.environ)\n")
+    with Session(pkg, "layers", "relu_forward", limits=FAST) as s:
+        env = s.function(np.zeros(2))
+    assert "CS231N_GRADER_SECRET" not in env and set(env) <= {
+        "PATH", "HOME", "TMPDIR", "LANG", "MPLBACKEND", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+        "MKL_NUM_THREADS", "PYTHONDONTWRITEBYTECODE", "LC_CTYPE"}
+
+
+@ROOT_ONLY
+def test_as_root_the_worker_is_unprivileged_and_cannot_see_the_course(tmp_path):
+    course = tmp_path / "course"
+    course.mkdir()
+    (course / "gradebook.db").write_text("scores")
+    (tmp_path / "sub").mkdir()
+    pkg = package(tmp_path / "sub", f"import os\ndef relu_forward(x):\n    out = {{'uid': os.getuid()}}\n"
+                  f"    for p in ['{course}/gradebook.db', '/root/.bashrc', '/etc/shadow']:\n"
+                  f"        try:\n            out[p] = open(p).read()\n        except OSError as e:\n"
+                  f"            out[p] = type(e).__name__\n    return out\n")
+    with Session(pkg, "layers", "relu_forward", limits=FAST, hide=[str(course)]) as s:
+        seen = s.function(np.zeros(2))
+    assert seen["uid"] != 0
+    assert all(v in ("FileNotFoundError", "PermissionError") for k, v in seen.items() if k != "uid"), seen
+
+
+@ROOT_ONLY
+def test_detached_children_are_gone_after_the_session(tmp_path):
+    pkg = package(tmp_path, "import subprocess\ndef relu_forward(x):\n"
+                            "    subprocess.Popen(['sleep', '2718'], start_new_session=True)\n    return x\n")
+    with Session(pkg, "layers", "relu_forward", limits=FAST) as s:
+        s.function(np.zeros(2))
+        alive = subprocess.run(["pgrep", "-f", "sleep 2718"], capture_output=True).returncode == 0
+    assert alive, "the probe's child should have been running during the session"
+    time.sleep(0.2)
+    assert subprocess.run(["pgrep", "-f", "sleep 2718"], capture_output=True).returncode != 0
