@@ -107,3 +107,54 @@ def test_self_check_prints_verdicts(capsys):
     assert "PASS relu_forward: all visible checks passed (1 point)." in capsys.readouterr().out
     with pytest.raises(KeyError, match="known: "):
         check("relu_sideways")
+
+
+# -- absolute floor: sound implementations pass, small real errors still fail ---------------
+def tanh_sigmoid(x):
+    out = 0.5 * (1 + np.tanh(x / 2))   # sound, but 1 + tanh(x/2) cancels for x << 0
+    return out, (x, out)
+
+
+@pytest.mark.parametrize("case", ["visible", "hidden"])
+def test_sigmoid_through_the_tanh_identity_passes(case):
+    # hidden: at x = -30 sigmoid is 9.4e-14 and this form is off by 1.6e-9 relative
+    T.test_sigmoid_forward(tanh_sigmoid, case=case)
+
+
+@pytest.mark.parametrize("case", ["visible", "hidden"])
+def test_sigmoid_off_by_1e_6_relative_still_fails(case):
+    def scaled_sigmoid(x):
+        out = (1 + 1e-6) * layers.sigmoid_forward(x)[0]
+        return out, (x, out)
+    msg = message(scaled_sigmoid, T.test_sigmoid_forward, case=case)
+    assert msg.startswith("sigmoid_forward: out differs from the reference (max relative error 5.0e-07 > 1e-09)")
+
+
+def test_flipped_sigmoid_through_the_tanh_identity_is_still_diagnosed():
+    def flipped(x):
+        out = 0.5 * (1 + np.tanh(-x / 2))
+        return out, (x, out)
+    msg = message(flipped, T.test_sigmoid_forward, case="hidden")
+    assert "Likely mistake: the sign of the exponent is flipped" in msg
+
+
+def test_absolute_floor_is_relative_to_the_largest_expected_entry():
+    expected = np.array([2.0, 1e-13])
+    # absolute error 1e-16: rounding noise, 1e-3 relative at the tiny entry
+    expect_array("f", "out", np.array([2.0, 1e-13 + 1e-16]), expected, 1e-9)
+    with pytest.raises(CheckFailed, match=r"at 1 of 2 entries; first at \[1\]"):
+        expect_array("f", "out", np.array([2.0, 1e-13 + 1e-16]), expected, 1e-9, atol=0)
+    # default atol = 1e-9 * 1e-3 * 2 = 2e-12: an error of 3e-12 is reported (relative to the 1e-8 floor)
+    with pytest.raises(CheckFailed, match=r"max relative error 3\.0e-04 > 1e-09\) at 1 of 2"):
+        expect_array("f", "out", np.array([2.0, 3.1e-12]), expected, 1e-9)
+    # masked-out entries do not set the scale
+    with pytest.raises(CheckFailed):
+        expect_array("f", "out", np.array([1e3, 1e-13 + 1e-11]), np.array([0.0, 1e-13]), 1e-9,
+                     mask=np.array([False, True]))
+
+
+def test_diagnose_ignores_rounding_noise_at_the_variants_scale():
+    wrong = np.array([1e6, 1e-7])
+    noisy = wrong + np.array([0.0, 1e-10])   # 1e-16 of the scale, 5e-4 relative at the small entry
+    assert diagnose(noisy, [("explained", wrong)]) == "explained"
+    assert diagnose(wrong + np.array([0.0, 1e-2]), [("explained", wrong)]) is None
