@@ -5,17 +5,41 @@ the output, checks type and shape before values, reports NaN/inf, gives the
 relative error found vs. allowed and the first mismatching index, and, when
 the output matches a known wrong variant, names the mistake.
 """
+import traceback
 import warnings
+from pathlib import Path
 
 import numpy as np
 
 # An entry is wrong only if its absolute error also exceeds tol * ATOL_SCALE *
 # (largest |expected|): see expect_array for why.
 ATOL_SCALE = 1e-3
+# Frames from files in this folder are the test library's: students never see them.
+SELFCHECK_DIR = Path(__file__).resolve().parent
 
 
 class CheckFailed(AssertionError):
     """A graded function's output is wrong; the message says how."""
+
+    def _render_traceback_(self):
+        """What IPython and Jupyter show instead of the traceback.
+
+        The message says everything a student needs; the frames of the test
+        library (and the known-mistake arrays they quote) only bury it. When
+        the student's function crashed, the frames of the crash are kept,
+        minus the test library's. IPython's showtraceback calls this hook
+        (ipykernel still sends an error output, so a grade cell still
+        fails); plain Python ignores it and prints the usual traceback.
+        """
+        lines = [f"{type(self).__name__}: {self}"]
+        cause = self.__cause__
+        if cause is not None and cause.__traceback__ is not None:
+            frames = [frame for frame in traceback.extract_tb(cause.__traceback__)
+                      if Path(frame.filename).resolve().parent != SELFCHECK_DIR]
+            if frames:
+                lines += ["", f"{type(cause).__name__} was raised here:"]
+                lines += [entry.rstrip("\n") for entry in traceback.format_list(frames)]
+        return lines
 
 
 def _fmt_index(ix):
@@ -57,12 +81,27 @@ def call(fn, name, *args, **kwargs):
         try:
             result = fn(*args, **kwargs)
         except NotImplementedError as exc:
-            raise CheckFailed(f"{name} is not implemented yet ({exc}).") from None
+            raise CheckFailed(_not_implemented(name, exc)) from None
         except CheckFailed:
             raise
         except Exception as exc:
             raise CheckFailed(f"{name} raised {type(exc).__name__}: {exc}") from exc
     return result, list(caught)
+
+
+def _not_implemented(name, exc):
+    """The message for a function that raised NotImplementedError.
+
+    The release's stubs already say '<function> is not implemented yet:
+    write it in ...'; that is shown as it is (under the caller's name, which
+    may add a note such as '(whose cache the backward needs)'). Any other
+    message is quoted in parentheses.
+    """
+    text = str(exc).strip().rstrip(".")
+    function = name.split(" ")[0]
+    if text.startswith(f"{function} is not implemented"):
+        return f"{name}{text[len(function):]}."
+    return f"{name} is not implemented yet ({text})." if text else f"{name} is not implemented yet."
 
 
 def expect_outputs(name, result, output_names):
