@@ -1,12 +1,19 @@
 # Two commands do everything on a fresh machine (each creates .venv first):
 #   make demo   build the release, write sample submissions, auto-grade, print grades
 #   make test   run the test suite
+# and one for maintainers:
+#   make lock   re-resolve pyproject.toml's ranges to the newest versions and pin them
+#               in requirements.lock (needs the network); commit it once `make test` passes
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+LOCK_VENV := build/lock-venv
+# Prints pyproject.toml's direct dependencies (runtime + dev), one per line.
+READ_DEPS := import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['dev']))
 
-.PHONY: demo test release grade workspace fixtures check-fixtures benchmark clean
+.PHONY: demo test release grade workspace fixtures check-fixtures benchmark lock clean
 
 demo: $(STAMP)
 	$(PY) -m grading demo
@@ -32,14 +39,30 @@ check-fixtures: $(STAMP)
 benchmark: $(STAMP)
 	$(PY) benchmarks/run_all.py
 
-# Dependencies come from pyproject.toml; the package itself is NOT installed,
-# so notebooks always import the cs231n_lite folder next to them.
-$(STAMP): pyproject.toml
+# Dependencies come from pyproject.toml, at the exact versions of requirements.lock
+# (a constraints file: it pins, pyproject decides what is installed). The package
+# itself is NOT installed, so notebooks always import the cs231n_lite folder next to them.
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['dev']))" > $(VENV)/requirements.txt
-	$(PY) -m pip install --quiet -r $(VENV)/requirements.txt
+	$(PY) -c "$(READ_DEPS)" > $(VENV)/requirements.txt
+	@echo "Installing pyproject.toml's dependencies at the versions of $(LOCK) into $(VENV) (a minute or two)..."
+	$(PY) -m pip install -c $(LOCK) -r $(VENV)/requirements.txt
 	touch $(STAMP)
+
+# A throwaway venv, so the lock holds exactly what the ranges resolve to today
+# (nothing left over in .venv); the file is replaced only if every step worked.
+lock:
+	rm -rf $(LOCK_VENV)
+	$(PYTHON) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(LOCK_VENV)/bin/python -c "$(READ_DEPS)" > $(LOCK_VENV)/requirements.txt
+	@echo "Resolving pyproject.toml's dependencies to their newest allowed versions..."
+	$(LOCK_VENV)/bin/python -m pip install -r $(LOCK_VENV)/requirements.txt
+	{ sed -n '/^#/!q;p' $(LOCK); $(LOCK_VENV)/bin/python -m pip freeze --exclude-editable; } > $(LOCK_VENV)/lock.txt
+	mv $(LOCK_VENV)/lock.txt $(LOCK)
+	rm -rf $(LOCK_VENV)
+	@echo "$(LOCK) rewritten: review it (git diff $(LOCK)), run make test, commit."
 
 clean:
 	rm -rf build .pytest_cache

@@ -1,4 +1,9 @@
 """Feedback messages: what is wrong, where, by how much; warnings never reach stderr."""
+import re
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -6,6 +11,8 @@ from cs231n_lite import layers
 from cs231n_lite.selfcheck import activations as T
 from cs231n_lite.selfcheck import check
 from cs231n_lite.selfcheck.feedback import CheckFailed, call, diagnose, expect_array
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def message(fn, test, case="visible"):
@@ -41,9 +48,17 @@ def test_dtype_requirement_and_mask():
     expect_array("f", "dx", np.array([1.0, 5.0]), np.array([1.0, 0.0]), 1e-8, mask=np.array([True, False]))
 
 
+def raises(exc):
+    def fn(*args, **kwargs):
+        raise exc
+    return fn
+
+
 def test_not_implemented_and_crashes_become_clear_messages():
-    assert "relu_forward is not implemented yet (todo)" in message(
-        lambda x: (_ for _ in ()).throw(NotImplementedError("todo")), T.test_relu_forward)
+    assert message(raises(NotImplementedError("todo")), T.test_relu_forward) == \
+        "relu_forward is not implemented yet (todo)."
+    assert message(raises(NotImplementedError()), T.test_relu_forward) == \
+        "relu_forward is not implemented yet."
     msg = message(lambda x: 1 / 0, T.test_relu_forward)
     assert msg == "relu_forward raised ZeroDivisionError: division by zero"
 
@@ -107,3 +122,155 @@ def test_self_check_prints_verdicts(capsys):
     assert "PASS relu_forward: all visible checks passed (1 point)." in capsys.readouterr().out
     with pytest.raises(KeyError, match="known: "):
         check("relu_sideways")
+
+
+# -- absolute floor: sound implementations pass, small real errors still fail ---------------
+def tanh_sigmoid(x):
+    out = 0.5 * (1 + np.tanh(x / 2))   # sound, but 1 + tanh(x/2) cancels for x << 0
+    return out, (x, out)
+
+
+@pytest.mark.parametrize("case", ["visible", "hidden"])
+def test_sigmoid_through_the_tanh_identity_passes(case):
+    # hidden: at x = -30 sigmoid is 9.4e-14 and this form is off by 1.6e-9 relative
+    T.test_sigmoid_forward(tanh_sigmoid, case=case)
+
+
+@pytest.mark.parametrize("case", ["visible", "hidden"])
+def test_sigmoid_off_by_1e_6_relative_still_fails(case):
+    def scaled_sigmoid(x):
+        out = (1 + 1e-6) * layers.sigmoid_forward(x)[0]
+        return out, (x, out)
+    msg = message(scaled_sigmoid, T.test_sigmoid_forward, case=case)
+    assert msg.startswith("sigmoid_forward: out differs from the reference (max relative error 5.0e-07 > 1e-09)")
+
+
+def test_flipped_sigmoid_through_the_tanh_identity_is_still_diagnosed():
+    def flipped(x):
+        out = 0.5 * (1 + np.tanh(-x / 2))
+        return out, (x, out)
+    msg = message(flipped, T.test_sigmoid_forward, case="hidden")
+    assert "Likely mistake: the sign of the exponent is flipped" in msg
+
+
+def test_absolute_floor_is_relative_to_the_largest_expected_entry():
+    expected = np.array([2.0, 1e-13])
+    # absolute error 1e-16: rounding noise, 1e-3 relative at the tiny entry
+    expect_array("f", "out", np.array([2.0, 1e-13 + 1e-16]), expected, 1e-9)
+    with pytest.raises(CheckFailed, match=r"at 1 of 2 entries; first at \[1\]"):
+        expect_array("f", "out", np.array([2.0, 1e-13 + 1e-16]), expected, 1e-9, atol=0)
+    # default atol = 1e-9 * 1e-3 * 2 = 2e-12: an error of 3e-12 is reported (relative to the 1e-8 floor)
+    with pytest.raises(CheckFailed, match=r"max relative error 3\.0e-04 > 1e-09\) at 1 of 2"):
+        expect_array("f", "out", np.array([2.0, 3.1e-12]), expected, 1e-9)
+    # masked-out entries do not set the scale
+    with pytest.raises(CheckFailed):
+        expect_array("f", "out", np.array([1e3, 1e-13 + 1e-11]), np.array([0.0, 1e-13]), 1e-9,
+                     mask=np.array([False, True]))
+
+
+def test_diagnose_ignores_rounding_noise_at_the_variants_scale():
+    wrong = np.array([1e6, 1e-7])
+    noisy = wrong + np.array([0.0, 1e-10])   # 1e-16 of the scale, 5e-4 relative at the small entry
+    assert diagnose(noisy, [("explained", wrong)]) == "explained"
+    assert diagnose(wrong + np.array([0.0, 1e-2]), [("explained", wrong)]) is None
+
+
+# -- what a student sees ----------------------------------------------------------------------
+STUB = NotImplementedError("relu_forward is not implemented yet: write it in cs231n_lite/layers.py; "
+                           "01_activation_functions.ipynb tests it")
+
+
+def test_the_release_stubs_message_is_shown_once():
+    assert message(raises(STUB), T.test_relu_forward) == (
+        "relu_forward is not implemented yet: write it in cs231n_lite/layers.py; "
+        "01_activation_functions.ipynb tests it.")
+
+
+def test_a_stub_reached_through_another_function_keeps_the_callers_note():
+    from cs231n_lite.selfcheck import normalization as N
+    stub = NotImplementedError("spatial_batchnorm_forward is not implemented yet: write it in "
+                               "cs231n_lite/normalization.py; 04_batch_normalization.ipynb tests it")
+    with pytest.raises(CheckFailed) as info:
+        N.test_spatial_batchnorm_backward(raises(AssertionError("not reached")), forward=raises(stub))
+    assert str(info.value) == (
+        "spatial_batchnorm_forward (whose cache the backward needs) is not implemented yet: "
+        "write it in cs231n_lite/normalization.py; 04_batch_normalization.ipynb tests it.")
+
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+@pytest.fixture
+def ipython():
+    """A real IPython shell (not a kernel): cells run as in a notebook."""
+    from IPython.core.interactiveshell import InteractiveShell
+    shell = InteractiveShell.instance()
+    yield shell
+    InteractiveShell.clear_instance()
+
+
+def run_cell(shell, capfd, source, **names):
+    shell.user_ns.update(names)
+    result = shell.run_cell(source)
+    out, err = capfd.readouterr()
+    return result, ANSI.sub("", out + err)
+
+
+def seeded_relu_backward(dout, cache):
+    return dout * (cache >= 0)     # the seeded bug: gradient passes at x == 0
+
+
+def test_failing_grade_cell_in_ipython_shows_only_the_message(ipython, capfd):
+    result, shown = run_cell(ipython, capfd, "from cs231n_lite.selfcheck import activations as tests\n"
+                             "tests.test_relu_backward(relu_backward)", relu_backward=seeded_relu_backward)
+    assert isinstance(result.error_in_exec, CheckFailed)          # the cell still fails
+    assert shown.strip() == f"CheckFailed: {result.error_in_exec}"
+    assert "relu_backward: dx differs from the reference" in shown and "Likely mistake: your gradient" in shown
+    assert "Traceback" not in shown and "selfcheck/activations.py" not in shown
+    assert "dout * (x < 0)" not in shown and "mistakes" not in shown   # the mistake table's source
+
+
+def crashing_relu_forward(x):
+    return np.maximum(0, x) + x[100], x    # IndexError in the student's code
+
+
+def test_a_crash_in_ipython_shows_the_students_frames_only(ipython, capfd):
+    _, shown = run_cell(ipython, capfd, "from cs231n_lite.selfcheck import activations as tests\n"
+                        "tests.test_relu_forward(relu_forward)", relu_forward=crashing_relu_forward)
+    assert shown.startswith("CheckFailed: relu_forward raised IndexError: index 100 is out of bounds")
+    assert "IndexError was raised here:" in shown and "in crashing_relu_forward" in shown
+    assert "x[100]" in shown and __file__ in shown
+    assert "selfcheck" not in shown and "Traceback" not in shown
+
+
+def test_other_errors_and_check_keep_their_usual_output(ipython, capfd):
+    _, shown = run_cell(ipython, capfd, "def f():\n    raise ValueError('boom')\nf()")
+    assert "Traceback" in shown and "ValueError: boom" in shown
+    _, shown = run_cell(ipython, capfd, "from cs231n_lite.selfcheck import check\n"
+                        "check('relu_forward'), check('no_such_function')")
+    assert "PASS relu_forward" in shown and "KeyError" in shown and "Traceback" in shown
+
+
+def test_outside_ipython_the_traceback_is_plain_python():
+    script = ("from cs231n_lite.selfcheck import activations as tests\n"
+              "tests.test_relu_forward(lambda x: (x, x))\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("Traceback") and "selfcheck/activations.py" in proc.stderr
+    assert "CheckFailed: relu_forward: out differs from the reference" in proc.stderr
+
+
+def test_in_a_jupyter_kernel_the_grade_cell_has_a_short_error_output():
+    """nbgrader scores a grade cell 0 because of its error output: it must still be there."""
+    import nbformat
+    from nbclient import NotebookClient
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        f"import sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "import numpy as np\n"
+        "from cs231n_lite.selfcheck import activations as tests\n"
+        "tests.test_relu_backward(lambda dout, x: dout * (x >= 0))")])
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True).execute()
+    errors = [o for o in nb.cells[0].outputs if o.output_type == "error"]
+    assert len(errors) == 1 and errors[0].ename == "CheckFailed"
+    assert errors[0].evalue.startswith("relu_backward: dx differs from the reference")
+    assert [ANSI.sub("", line) for line in errors[0].traceback] == [f"CheckFailed: {errors[0].evalue}"]

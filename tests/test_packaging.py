@@ -1,9 +1,17 @@
-"""environment.yml and pyproject.toml list the same dependencies; fixtures are current."""
+"""environment.yml and pyproject.toml list the same dependencies, requirements.lock pins
+them within pyproject's ranges and make installs from it; fixtures are current."""
+import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +51,75 @@ def test_environment_uses_conda_forge():
 
 def test_nbgrader_is_pinned_to_0_9():
     assert pyproject_deps()["nbgrader"].endswith("<0.10")
+
+
+def direct_requirements():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return [Requirement(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"]]
+
+
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][0-9A-Za-z.+!]*)$")
+
+
+def lock_pins(text=None):
+    """{canonical name: version} of requirements.lock; fails on anything but name==version."""
+    text = (ROOT / "requirements.lock").read_text() if text is None else text
+    pins = {}
+    for i, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = PIN.match(line)
+        assert match, f"requirements.lock:{i}: {line!r} is not an exact pin name==version"
+        name = canonicalize_name(match[1])
+        assert name not in pins, f"requirements.lock:{i}: {match[1]} is pinned twice"
+        pins[name] = Version(match[2])
+    return pins
+
+
+@pytest.mark.parametrize("line", ["numpy>=2.4", "numpy==2.*", "numpy===2.4.6", "numpy", "-e .",
+                                  "numpy==2.4.6; python_version < '3.12'", "numpy==2.4.6 --hash=sha256:00"])
+def test_lock_reader_rejects_anything_but_exact_pins(line):
+    with pytest.raises(AssertionError, match="not an exact pin"):
+        lock_pins(line)
+
+
+def test_lock_has_exact_pins_only_and_not_the_project():
+    pins = lock_pins()
+    assert len(pins) > 50                  # the whole environment, not just the direct deps
+    assert "cs231n-lite" not in pins
+
+
+def test_every_direct_dependency_is_pinned_within_its_range():
+    pins = lock_pins()
+    for req in direct_requirements():
+        name = canonicalize_name(req.name)
+        assert name in pins, f"{req.name} (pyproject.toml) is not pinned in requirements.lock"
+        assert req.specifier.contains(pins[name], prereleases=True), \
+            f"requirements.lock pins {req.name}=={pins[name]}, outside pyproject's {req.specifier}"
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_installs_from_the_lock_and_reinstalls_when_it_or_pyproject_changes(tmp_path):
+    for name in ("Makefile", "pyproject.toml", "requirements.lock"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    stamp = tmp_path / ".venv" / ".installed"
+    stamp.parent.mkdir()
+    stamp.touch()
+
+    def up_to_date(newer=None):
+        os.utime(stamp, (1e9, 1e9))
+        for name in ("pyproject.toml", "requirements.lock"):
+            os.utime(tmp_path / name, (2e9, 2e9) if name == newer else (0, 0))
+        return subprocess.run(["make", "-q", ".venv/.installed"], cwd=tmp_path).returncode == 0
+
+    assert up_to_date()
+    assert not up_to_date(newer="requirements.lock")
+    assert not up_to_date(newer="pyproject.toml")
+    plan = subprocess.run(["make", "-n", "-B", ".venv/.installed"], cwd=tmp_path,
+                          capture_output=True, text=True, check=True).stdout
+    assert "-m pip install -c requirements.lock -r .venv/requirements.txt" in plan
+    assert "echo" in plan                  # says what it installs: no silent minute
 
 
 def test_committed_fixtures_match_a_fresh_regeneration():

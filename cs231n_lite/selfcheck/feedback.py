@@ -5,13 +5,41 @@ the output, checks type and shape before values, reports NaN/inf, gives the
 relative error found vs. allowed and the first mismatching index, and, when
 the output matches a known wrong variant, names the mistake.
 """
+import traceback
 import warnings
+from pathlib import Path
 
 import numpy as np
+
+# An entry is wrong only if its absolute error also exceeds tol * ATOL_SCALE *
+# (largest |expected|): see expect_array for why.
+ATOL_SCALE = 1e-3
+# Frames from files in this folder are the test library's: students never see them.
+SELFCHECK_DIR = Path(__file__).resolve().parent
 
 
 class CheckFailed(AssertionError):
     """A graded function's output is wrong; the message says how."""
+
+    def _render_traceback_(self):
+        """What IPython and Jupyter show instead of the traceback.
+
+        The message says everything a student needs; the frames of the test
+        library (and the known-mistake arrays they quote) only bury it. When
+        the student's function crashed, the frames of the crash are kept,
+        minus the test library's. IPython's showtraceback calls this hook
+        (ipykernel still sends an error output, so a grade cell still
+        fails); plain Python ignores it and prints the usual traceback.
+        """
+        lines = [f"{type(self).__name__}: {self}"]
+        cause = self.__cause__
+        if cause is not None and cause.__traceback__ is not None:
+            frames = [frame for frame in traceback.extract_tb(cause.__traceback__)
+                      if Path(frame.filename).resolve().parent != SELFCHECK_DIR]
+            if frames:
+                lines += ["", f"{type(cause).__name__} was raised here:"]
+                lines += [entry.rstrip("\n") for entry in traceback.format_list(frames)]
+        return lines
 
 
 def _fmt_index(ix):
@@ -53,12 +81,27 @@ def call(fn, name, *args, **kwargs):
         try:
             result = fn(*args, **kwargs)
         except NotImplementedError as exc:
-            raise CheckFailed(f"{name} is not implemented yet ({exc}).") from None
+            raise CheckFailed(_not_implemented(name, exc)) from None
         except CheckFailed:
             raise
         except Exception as exc:
             raise CheckFailed(f"{name} raised {type(exc).__name__}: {exc}") from exc
     return result, list(caught)
+
+
+def _not_implemented(name, exc):
+    """The message for a function that raised NotImplementedError.
+
+    The release's stubs already say '<function> is not implemented yet:
+    write it in ...'; that is shown as it is (under the caller's name, which
+    may add a note such as '(whose cache the backward needs)'). Any other
+    message is quoted in parentheses.
+    """
+    text = str(exc).strip().rstrip(".")
+    function = name.split(" ")[0]
+    if text.startswith(f"{function} is not implemented"):
+        return f"{name}{text[len(function):]}."
+    return f"{name} is not implemented yet ({text})." if text else f"{name} is not implemented yet."
 
 
 def expect_outputs(name, result, output_names):
@@ -89,15 +132,31 @@ def expect_no_warnings(name, caught, what):
 
 
 def expect_array(name, output, got, expected, tol, context=None, mistakes=None, mask=None,
-                 against="the reference", dtype=None, floor=1e-8):
+                 against="the reference", dtype=None, floor=1e-8, atol=None):
     """Compare one output with its expected value, or raise CheckFailed.
+
+    An entry is wrong when both its relative error
+    |g - e| / max(floor, |g| + |e|) exceeds ``tol`` and its absolute error
+    |g - e| exceeds ``atol``, by default ``tol * 1e-3 * max|expected|``.
+
+    Why the absolute floor: a sound implementation rounds at the scale of
+    the array's largest entries, so its absolute error is a few ulps of
+    that scale (about 1e-16 * max|expected|) everywhere, and the relative
+    error alone blows that up at near-zero entries. The sigmoid written as
+    0.5 * (1 + tanh(x / 2)) is exact to 1e-16 in absolute terms but off by
+    1e-3 relative where sigmoid(x) is 1e-13. ``tol * 1e-3 * scale`` is
+    orders of magnitude above that noise for every tolerance used (>= 1e-9),
+    yet a mistake is still caught at relative ``tol`` on every entry down to
+    1/1000 of the largest, and below that once it exceeds ``atol``. The
+    numerical-gradient comparison already uses the same 1e-3 of the scale
+    (as its ``floor``).
 
     Inputs:
     - name: the graded function, e.g. 'relu_backward'
     - output: the output's name, e.g. 'dx'
     - got: what the student's function returned for this output
     - expected: float array with the right answer
-    - tol: largest allowed relative error |g - e| / max(1e-8, |g| + |e|)
+    - tol: largest allowed relative error |g - e| / max(floor, |g| + |e|)
     - context: dict of input arrays with expected's shape, quoted at the
       first mismatch (e.g. {'x': x})
     - mistakes: list of (explanation, wrong_array) known wrong variants
@@ -106,6 +165,8 @@ def expect_array(name, output, got, expected, tol, context=None, mistakes=None, 
     - dtype: if given, the exact dtype required
     - floor: smallest denominator of the relative error (raise it for
       numerical gradients, whose near-zero entries carry absolute noise)
+    - atol: largest ignored absolute error; None for the default above,
+      0 for a purely relative comparison
     """
     expected = np.asarray(expected)
     if not isinstance(got, (np.ndarray, np.generic, float, int)):
@@ -127,7 +188,9 @@ def expect_array(name, output, got, expected, tol, context=None, mistakes=None, 
         raise CheckFailed(f"{name}: {output} contains {n_nan} NaN and {n_inf} inf entries "
                           f"(first at {first}) where {against} is finite; look for overflow "
                           "in exp or a division by zero.")
-    err = _rel_err_map(got, expected, floor)
+    if atol is None:
+        atol = _default_atol(expected, tol, mask)
+    err = _err_map(got, expected, floor, atol)
     if mask is not None:
         err = np.where(mask, err, 0.0)
     wrong = err > tol
@@ -170,11 +233,21 @@ def expect_gradients(name, keys, values, f, tol, numeric_tol, mistakes=None, con
                      against="the numerical gradient (centered differences)")
 
 
-def _rel_err_map(got, expected, floor=1e-8):
+def _default_atol(expected, tol, mask=None):
+    """tol * ATOL_SCALE * the largest finite |expected| entry (compared ones only)."""
+    e = np.abs(np.asarray(expected, dtype=np.float64))
+    keep = np.isfinite(e) if mask is None else np.isfinite(e) & np.asarray(mask, dtype=bool)
+    return tol * ATOL_SCALE * np.max(e[keep], initial=0.0)
+
+
+def _err_map(got, expected, floor=1e-8, atol=0.0):
+    """Relative error per entry; 0 where the absolute error is at most atol."""
     g = got.astype(np.float64)
     e = expected.astype(np.float64)
     with np.errstate(invalid="ignore"):
-        err = np.abs(g - e) / np.maximum(floor, np.abs(g) + np.abs(e))
+        diff = np.abs(g - e)
+        err = diff / np.maximum(floor, np.abs(g) + np.abs(e))
+        err = np.where(diff <= atol, 0.0, err)
     return np.where(np.isnan(err), np.inf, err)
 
 
@@ -184,10 +257,20 @@ def _with_mistake(msg, got, mistakes, tol):
 
 
 def diagnose(got, mistakes, tol=1e-6):
-    """The explanation of the first known wrong variant that got matches, or None."""
+    """The explanation of the first known wrong variant that got matches, or None.
+
+    got matches a variant under the same rule as expect_array, at relative
+    tolerance max(tol, 1e-6): a mistake written in another sound form (the
+    tanh identity, say) must still be recognised.
+    """
+    tol = max(tol, 1e-6)
+    got = np.asarray(got)
+    if not np.issubdtype(got.dtype, np.number) or np.iscomplexobj(got) or not np.all(np.isfinite(got)):
+        return None
     for explanation, wrong in mistakes or ():
         wrong = np.asarray(wrong)
-        if wrong.shape == np.shape(got) and np.all(np.isfinite(got)) and \
-                np.max(_rel_err_map(np.asarray(got), wrong), initial=0.0) <= max(tol, 1e-6):
-            return explanation
+        if wrong.shape == got.shape:
+            err = _err_map(got, wrong, atol=_default_atol(wrong, tol))
+            if np.max(err, initial=0.0) <= tol:
+                return explanation
     return None
