@@ -3,6 +3,6 @@ import runpy
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-for name in ("layer_speed", "notebook_runtime", "autograde_throughput"):
+for name in ("layer_speed", "notebook_runtime", "trusted_grading_speed", "autograde_throughput"):
     print(f"== {name}")
     runpy.run_path(str(HERE / f"{name}.py"), run_name="__main__")

@@ -348,7 +348,16 @@ def maxout_backward(dout, cache):
 
 
 # Normalization layers are written in normalization.py (notebook 04) and
-# re-exported here, so that every layer is reachable as layers.<name>.
-from .normalization import (batchnorm_backward, batchnorm_backward_alt,  # noqa: E402,F401
-                            batchnorm_forward, layernorm_backward, layernorm_forward,
-                            spatial_batchnorm_backward, spatial_batchnorm_forward)
+# re-exported here, so that every layer is reachable as layers.<name>. The
+# export is lazy: importing layers never runs normalization.py, so a problem
+# there cannot cost the activation layers anything.
+NORMALIZATION_LAYERS = ("batchnorm_forward", "batchnorm_backward", "batchnorm_backward_alt",
+                        "layernorm_forward", "layernorm_backward", "spatial_batchnorm_forward",
+                        "spatial_batchnorm_backward")
+
+
+def __getattr__(name):
+    if name in NORMALIZATION_LAYERS:
+        from . import normalization
+        return getattr(normalization, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,6 +8,7 @@ stripped source, a file forgotten in that list costs a student their
 points (and the reference-submission test catches it) instead of handing
 everyone the solution.
 """
+import json
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ sys.path.insert(0, str(ROOT))
 
 from cs231n_lite.selfcheck.registry import REGISTRY  # noqa: E402
 from grading.hidden import write_secret  # noqa: E402
+from grading.sandbox import default_hidden_paths  # noqa: E402
 from grading.strip import solution_blocks, strip_solutions  # noqa: E402
 
 COURSE_ID = "cs231n-lite"
@@ -141,6 +143,8 @@ def build_instructor_dir(course_dir):
     secret = instructor / "secret"
     if not secret.exists():
         write_secret(secret)
+    # the repository's instructor folders, hidden from the sandbox with the course itself
+    (instructor / "hide.json").write_text(json.dumps(default_hidden_paths(), indent=1))
     return instructor
 
 

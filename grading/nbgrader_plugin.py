@@ -14,6 +14,7 @@ grade the same way:
   output, and its points from the registry; SaveAutoGrades then records
   the scores as usual.
 """
+import json
 from pathlib import Path
 
 from nbformat.v4 import new_code_cell, new_output
@@ -89,10 +90,12 @@ class TrustedGrades(NbGraderPreprocessor):
         notebook_dir = Path(resources.get("metadata", {}).get("path") or ".")
         package = notebook_dir / "cs231n_lite"
         specs = graded_functions(info["notebook"])
-        course_root = Path(self.secret_file).resolve().parent.parent
+        instructor = Path(self.secret_file).resolve().parent
+        recorded = instructor / "hide.json"   # the repository the course was built from
+        hide = json.loads(recorded.read_text()) if recorded.exists() else []
         results = grade_notebook(info["notebook"], package, read_secret(self.secret_file),
                                  info["student"], limits=Limits(wall=self.wall_seconds),
-                                 hide=default_hidden_paths() + [str(course_root)])
+                                 hide=default_hidden_paths() + hide + [str(instructor.parent)])
         cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
         for spec in specs:
             result = results[f"test_{spec.name}"]

@@ -18,7 +18,7 @@ from pathlib import Path
 from cs231n_lite.selfcheck import REGISTRY
 from cs231n_lite.selfcheck.feedback import CheckFailed
 from cs231n_lite.selfcheck.fixtures import install_hidden
-from grading.hidden import HiddenSource
+from grading.hidden import HiddenCaseError, HiddenSource
 from grading.sandbox import Limits, Session
 
 CASES = ("visible", "hidden")
@@ -83,6 +83,8 @@ def grade_function(spec, package_dir, source, limits=Limits(), hide=None, import
             except CheckFailed as exc:
                 message, passed = f"{str(exc)}{' (hidden test)' if case == 'hidden' else ''}", False
                 break
+            except HiddenCaseError:
+                raise  # the grader's own failure must stop grading, not cost the student
             except Exception as exc:  # the test could not run on what came back
                 message, passed = (f"{spec.name}: the test could not run on what your function "
                                    f"returned ({type(exc).__name__}: {exc})"), False

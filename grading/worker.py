@@ -227,7 +227,8 @@ class Worker:
                                          RemoteCallable(["reference", mod_name, name], name))
             for loaded_name, loaded in list(sys.modules.items()):
                 if loaded_name == package or loaded_name.startswith(package + "."):
-                    if getattr(loaded, name, None) is not None:
+                    # vars(), not getattr(): a lazy module __getattr__ must not import more
+                    if name in vars(loaded):
                         setattr(loaded, name, remote)
 
     def call(self, msg):

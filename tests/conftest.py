@@ -3,9 +3,11 @@ import numpy as np
 import pytest
 
 from cs231n_lite.selfcheck.feedback import CheckFailed
+from cs231n_lite.selfcheck.fixtures import install_hidden
 
 from grading.autograde import autograde
 from grading.course import build_release
+from grading.hidden import HiddenSource
 from grading.samples import Edit, Variant, make_submissions
 
 import variants
@@ -49,6 +51,15 @@ def failure_message(test, wrong, case="visible"):
 
 
 ALL_VARIANTS = {**variants.ALL_VARIANTS, **EXTRA_VARIANTS}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hidden_inputs():
+    """Hidden inputs for the tests' case='hidden' calls, as the grader would install them."""
+    source = HiddenSource(b"pytest-secret", "pytest")
+    previous = install_hidden(source)
+    yield source
+    install_hidden(previous)
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,9 @@ from cs231n_lite import init
 from cs231n_lite.classifiers import FullyConnectedNet
 from cs231n_lite.selfcheck import initialization as T
 from cs231n_lite.selfcheck.feedback import CheckFailed
+from cs231n_lite.selfcheck.fixtures import install_hidden
 from conftest import failure_message
+from grading.hidden import HiddenSource
 
 NAMES = ["zeros_init", "small_random_init", "xavier_init", "glorot_uniform_init", "he_init", "lsuv_init"]
 
@@ -125,6 +127,63 @@ def test_ignored_std_is_caught_by_the_hidden_test():
     T.test_small_random_init(small_random_ignoring_std)        # visible std is the default
     with pytest.raises(CheckFailed, match="the std argument was ignored"):
         T.test_small_random_init(small_random_ignoring_std, case="hidden")
+
+
+def recording(fn):
+    """fn, also recording what the test drew: seeded weights, or lsuv's data batch."""
+    seen = []
+
+    def wrapper(*args, **kwargs):
+        result = fn(*args, **kwargs)
+        if isinstance(args[-1], np.ndarray):          # lsuv_init(model, X)
+            seen.append(args[-1].copy())
+        elif kwargs.get("rng") is not None:           # not the calls with the default rng=None
+            seen.append(result.copy())
+        return result
+    return wrapper, seen
+
+
+def draws(test, fn, case, student=None):
+    """What the test drew for fn, with the hidden inputs of `student` installed (or none)."""
+    wrapper, seen = recording(fn)
+    previous = install_hidden(HiddenSource(b"course", student) if student else None)
+    try:
+        test(wrapper, case=case)
+    finally:
+        install_hidden(previous)
+    return seen
+
+
+@pytest.mark.parametrize("test,fn", [(T.test_he_init, init.he_init),
+                                     (T.test_glorot_uniform_init, init.glorot_uniform_init),
+                                     (T.test_small_random_init, init.small_random_init),
+                                     (T.test_lsuv_init, init.lsuv_init)],
+                         ids=["he", "glorot", "small_random", "lsuv"])
+def test_hidden_draws_are_per_student_and_visible_ones_fixed(test, fn):
+    alice, again = draws(test, fn, "hidden", "alice"), draws(test, fn, "hidden", "alice")
+    bob = draws(test, fn, "hidden", "bob")
+    assert len(alice) == len(again) == len(bob) >= 1
+    for a, a2, b in zip(alice, again, bob):
+        np.testing.assert_array_equal(a, a2)
+        assert a.shape == b.shape and not np.array_equal(a, b)
+    visible = draws(test, fn, "visible")
+    for v, v2 in zip(visible, draws(test, fn, "visible", "bob")):
+        np.testing.assert_array_equal(v, v2)
+
+
+def test_visible_draws_keep_their_fixed_seed():
+    weights = draws(T.test_he_init, init.he_init, "visible")[-1]
+    np.testing.assert_array_equal(weights, init.he_init(500, 400, rng=np.random.default_rng(0)))
+
+
+def test_hidden_initializer_test_needs_the_grader():
+    previous = install_hidden(None)
+    try:
+        with pytest.raises(RuntimeError, match="only in the grader"):
+            T.test_he_init(init.he_init, case="hidden")
+        T.test_he_init(init.he_init, case="visible")
+    finally:
+        install_hidden(previous)
 
 
 def test_global_state_is_left_alone():

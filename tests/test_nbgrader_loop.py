@@ -1,5 +1,11 @@
-"""The whole nbgrader loop: release -> submissions -> autograde -> feedback -> export."""
+"""The whole nbgrader loop: release -> submissions -> autograde -> feedback -> export.
+
+One course grades every sample and hostile variant (tests/variants.py and
+conftest.py) in one nbgrader run; scores come from the trusted grader.
+"""
 import csv
+import hashlib
+import subprocess
 
 import pytest
 
@@ -9,6 +15,9 @@ from grading.autograde import format_table
 from grading.leakcheck import secret_lines
 
 from conftest import ALL_VARIANTS
+from variants import HOSTILE, ONE_BUG
+
+pytestmark = pytest.mark.nbgrader
 
 
 def written_points():
@@ -82,18 +91,62 @@ def test_grades_csv_lists_every_student(course_dir, graded):
     assert float(rows["seeded_bug"]["max_score"]) == sum(s.points for s in REGISTRY.values()) + sum(written_points())
 
 
-def test_feedback_html_per_student_shows_messages_not_hidden_tests(course_dir, graded):
-    hidden = {line for line in secret_lines() if "hidden" in line}
-    assert hidden, "expected hidden test lines in the source notebooks"
+def test_feedback_html_per_student_shows_the_graders_messages(course_dir, graded):
     pages = list((course_dir / "feedback").glob("*/part1/*.html"))
     assert len(pages) == len(ALL_VARIANTS) * 4
     for page in pages:
         html = page.read_text()
-        assert "BEGIN HIDDEN TESTS" not in html
-        assert 'case=&quot;hidden&quot;' not in html and 'case="hidden"' not in html
+        assert "BEGIN HIDDEN TESTS" not in html and "HiddenSource" not in html
     html = (course_dir / "feedback" / "seeded_bug" / "part1" / "01_activation_functions.html").read_text()
     assert "relu_backward: dx differs from the reference" in html
     assert "passes through where x == 0" in html
+    assert "PASS relu_forward: visible and hidden tests passed" in html
+
+
+@pytest.mark.parametrize("student", sorted(ONE_BUG))
+def test_each_one_bug_sample_loses_exactly_its_function(graded, student):
+    ref, bug = code_scores(graded, "reference"), code_scores(graded, student)
+    lost = {k for k in ref if ref[k] != bug[k]}
+    assert lost == set(ALL_VARIANTS[student].breaks)
+
+
+@pytest.mark.parametrize("student", sorted(HOSTILE))
+def test_hostile_submissions_score_only_what_their_package_earns(graded, student):
+    variant = HOSTILE[student]
+    for grade_id, (score, points) in code_scores(graded, student).items():
+        expected = 0 if variant.base == "untouched" or grade_id in variant.breaks else points
+        assert score == expected, (grade_id, score, variant.description)
+
+
+def test_no_hostile_write_reached_the_course(course_dir, graded):
+    assert not (course_dir / "PWNED").exists()
+    source = course_dir / "source" / "part1" / "cs231n_lite" / "layers.py"
+    assert "sabotaged" not in source.read_text()
+    for student in ("reference", "seeded_bug"):
+        for folder in ("submitted", "autograded"):
+            layers = course_dir / folder / student / "part1" / "cs231n_lite" / "layers.py"
+            assert "sabotaged" not in layers.read_text(), layers
+
+
+def test_gradebook_scores_never_exceed_their_maximum(course_dir, graded):
+    for student, scores in graded.items():
+        for s in scores:
+            assert 0 <= s.score <= s.points, (student, s)
+
+
+def test_no_process_of_a_submission_survives_grading(graded):
+    assert subprocess.run(["pgrep", "-f", "sleep 3141"], capture_output=True).returncode != 0
+
+
+def test_the_grader_runs_no_submitted_notebook_code(course_dir, graded):
+    """The setup cell of 'rebinds_tests' prints REBOUND when run; grading never runs it."""
+    import json
+    nb_text = (course_dir / "autograded" / "rebinds_tests" / "part1" / "01_activation_functions.ipynb").read_text()
+    assert "print('REBOUND')" in nb_text and "REBOUND\\n" not in nb_text
+    nb = json.loads(nb_text)
+    grade_outputs = [o for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")
+                     and c["cell_type"] == "code" for o in c["outputs"]]
+    assert len(grade_outputs) == 14 and all(o["output_type"] == "error" for o in grade_outputs)
 
 
 def test_grade_table_shows_students_tests_and_totals(graded):
@@ -103,7 +156,8 @@ def test_grade_table_shows_students_tests_and_totals(graded):
         assert student in table.splitlines()[0]
     assert "  test_relu_backward" in table and "q_saturation" in table
     total = [line for line in table.splitlines() if line.startswith("auto-graded total")][0]
-    assert total.split()[3] == str(sum(s.points for s in REGISTRY.values()))
+    column = table.splitlines()[0].split().index("reference")   # 'test points s1 s2 ...'
+    assert total.split()[column + 1] == str(sum(s.points for s in REGISTRY.values()))
 
 
 def test_grade_cells_points_match_the_registry(release_dir):

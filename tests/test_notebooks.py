@@ -7,9 +7,10 @@ import pytest
 from nbclient import NotebookClient
 
 from cs231n_lite.measure import collect
-from grading.course import ROOT, notebook_files
+from grading.course import notebook_files
 
 NOTEBOOKS = {nb.name: nb for nb in notebook_files()}
+pytestmark = pytest.mark.notebooks
 
 
 def execute(path):
@@ -17,7 +18,6 @@ def execute(path):
     env_backup = dict(os.environ)
     os.environ.pop("NBGRADER_EXECUTION", None)
     os.environ["MPLBACKEND"] = "Agg"
-    os.environ["CS231N_LITE_HIDDEN_FIXTURES"] = str(ROOT / "grading" / "hidden_fixtures")
     try:
         NotebookClient(nb, timeout=300, kernel_name="python3",
                        resources={"metadata": {"path": str(path.parent)}}).execute()

@@ -41,7 +41,7 @@ ONE_BUG = {
 }
 
 # A no-op object: every attribute is a function that does nothing.
-REBIND_TESTS = ("class _Pass:\n    def __getattr__(self, name):\n        return lambda *a, **k: None\n"
+REBIND_TESTS = ("print('REBOUND')\nclass _Pass:\n    def __getattr__(self, name):\n        return lambda *a, **k: None\n"
                 "tests = _Pass()\n")
 
 # Replace the test library's comparisons and numpy's, make every layer return junk.

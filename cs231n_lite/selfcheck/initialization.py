@@ -7,10 +7,15 @@ of the global np.random state, and the distribution. Each statistic is
 accepted within Z = 5.5 standard errors of its expected value: a correct
 implementation fails one statistic with probability 3.8e-8, and a whole
 test (fewer than 20 statistics) less than once in a million runs.
+
+The visible case draws from fixed seeds; the hidden case from seeds derived
+from the grader's per-student seed of the function (``hidden_seed``), so
+each student's hidden weights, data and networks are different.
 """
 import numpy as np
 
 from .feedback import CheckFailed, call
+from .fixtures import hidden_seed
 from .registry import graded
 
 NOTEBOOK = "03_weight_initialization.ipynb"
@@ -20,6 +25,21 @@ SHAPES = {"visible": (500, 400), "hidden": (300, 700)}
 
 def _graded(name, points):
     return graded(name, module="init", notebook=NOTEBOOK, points=points)
+
+
+def _seed(name, case, number):
+    """Seed number ``number`` of a test: itself when visible, per student when hidden.
+
+    Returns an int or a list of ints; ``np.random.default_rng`` (and the
+    ``seed`` of FullyConnectedNet) accept both, and different ``number``s
+    give independent streams.
+    """
+    return number if case == "visible" else [hidden_seed(name), number]
+
+
+def _rng(name, case, number):
+    """The Generator of seed number ``number`` (see ``_seed``)."""
+    return np.random.default_rng(_seed(name, case, number))
 
 
 def _weights(name, fn, fan_in, fan_out, **kwargs):
@@ -39,16 +59,16 @@ def _weights(name, fn, fan_in, fan_out, **kwargs):
     return w
 
 
-def _check_rng_use(name, fn, fan_in, fan_out, **kwargs):
+def _check_rng_use(name, fn, case, fan_in, fan_out, **kwargs):
     """Same seed -> same weights, other seed -> other weights, global state untouched."""
     saved = np.random.get_state()
     try:
         np.random.seed(1)
-        first = _weights(name, fn, fan_in, fan_out, rng=np.random.default_rng(7), **kwargs)
+        first = _weights(name, fn, fan_in, fan_out, rng=_rng(name, case, 7), **kwargs)
         state_after = np.random.get_state()
         np.random.seed(2)
-        again = _weights(name, fn, fan_in, fan_out, rng=np.random.default_rng(7), **kwargs)
-        other = _weights(name, fn, fan_in, fan_out, rng=np.random.default_rng(8), **kwargs)
+        again = _weights(name, fn, fan_in, fan_out, rng=_rng(name, case, 7), **kwargs)
+        other = _weights(name, fn, fan_in, fan_out, rng=_rng(name, case, 8), **kwargs)
     finally:
         np.random.set_state(saved)
     np.random.seed(1)
@@ -98,14 +118,14 @@ def _check_gaussian_shape(name, w, variance):
 
 def _gaussian_test(name, fn, case, variance_of, mistakes_of, **kwargs):
     fan_in, fan_out = SHAPES[case]
-    _check_rng_use(name, fn, 7, 5, **kwargs)
-    w = _weights(name, fn, fan_in, fan_out, rng=np.random.default_rng(0), **kwargs)
+    _check_rng_use(name, fn, case, 7, 5, **kwargs)
+    w = _weights(name, fn, fan_in, fan_out, rng=_rng(name, case, 0), **kwargs)
     variance = variance_of(fan_in, fan_out)
     _check_variance(name, w, variance, mistakes_of(fan_in, fan_out))
     _check_gaussian_shape(name, w, variance)
     if case == "hidden":  # the default rng=None must work, and a single-input layer too
         _weights(name, fn, 3, 2, **kwargs)
-        _weights(name, fn, 1, 4, rng=np.random.default_rng(1), **kwargs)
+        _weights(name, fn, 1, 4, rng=_rng(name, case, 1), **kwargs)
 
 
 # --------------------------------------------------------------------------
@@ -161,8 +181,8 @@ def test_he_init(he_init, case="visible"):
 def test_glorot_uniform_init(glorot_uniform_init, case="visible"):
     name = "glorot_uniform_init"
     fan_in, fan_out = SHAPES[case]
-    _check_rng_use(name, glorot_uniform_init, 7, 5)
-    w = _weights(name, glorot_uniform_init, fan_in, fan_out, rng=np.random.default_rng(0))
+    _check_rng_use(name, glorot_uniform_init, case, 7, 5)
+    w = _weights(name, glorot_uniform_init, fan_in, fan_out, rng=_rng(name, case, 0))
     bound = np.sqrt(6.0 / (fan_in + fan_out))
     largest = float(np.abs(w).max())
     if largest > bound:
@@ -198,12 +218,12 @@ def test_lsuv_init(lsuv_init, case="visible"):
     name = "lsuv_init"
     setup = {"visible": ([80] * 5, "tanh", 0.1, 40), "hidden": ([64] * 8, "relu", 0.05, 30)}[case]
     hidden_dims, activation, tol, dim = setup
-    rng = np.random.default_rng(11 if case == "visible" else 12)
+    rng = _rng(name, case, 11)
     mixing = rng.standard_normal((dim, dim))     # correlated, scaled, shifted inputs
     batch = lambda n: 3.0 * rng.standard_normal((n, dim)) @ mixing + 1.0
     train, held_out = batch(500), batch(2000)
     model = FullyConnectedNet(hidden_dims, input_dim=dim, num_classes=10, activation=activation,
-                              weight_scale=1.0, bias_init=0.1, seed=0)
+                              weight_scale=1.0, bias_init=0.1, seed=_seed(name, case, 0))
     result, _ = call(lsuv_init, name, model, train, tol=tol)
     if not isinstance(result, list) or len(result) != model.num_layers:
         raise CheckFailed(f"{name} must return the list of the {model.num_layers} final variances.")
