@@ -4,6 +4,7 @@ import importlib
 import os
 import shutil
 import stat
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -117,7 +118,7 @@ def test_hidden_load_without_a_source_is_a_clear_error(installed, monkeypatch):
 
 
 def test_the_package_does_not_know_where_hidden_material_is():
-    source = open(fixtures.__file__).read()
+    source = Path(fixtures.__file__).read_text()
     assert "environ" not in source and "hidden_fixtures" not in source
 
 
@@ -168,6 +169,17 @@ def test_hidden_regime_builds_for_many_seeds(topic):
         assert bool(errors) == (topic != "preprocessing")   # every backward pass has one
 
 
+def test_seeds_that_broke_earlier_hidden_regimes(installed):
+    # a near-tie between two Maxout pieces (numerical gradient across the kink)
+    make_fixtures.build("activations", "hidden", 1067)
+    # spatial batchnorm's centered differences 1.7e-7 from the exact gradient (rounding noise)
+    make_fixtures.build("normalization", "hidden", 7560277257062324499)
+    # float32 batchnorm: feature 1 at 0.5 lost too many digits for the test's float32 check
+    installed(HiddenSource(b"ref-sweep", "s263"))
+    spec = REGISTRY["batchnorm_forward"]
+    spec.test(reference(spec), case="hidden")
+
+
 def test_gradient_sanity_check_catches_a_wrong_reference():
     fx = make_fixtures.build("normalization", "hidden", SWEEP[0])
     fx["layernorm_backward/dx"] = fx["layernorm_backward/dx"] * 1.001
@@ -213,7 +225,8 @@ def base():
 def test_compare_tolerances(tmp_path, base, key, relative, flagged):
     perturbed = dict(base)
     perturbed[key] = base[key] * (1 + relative)
-    problems = make_fixtures.compare(_write(tmp_path / "a.npz", **base), _write(tmp_path / "b.npz", **perturbed))
+    a, b = _write(tmp_path / "a.npz", **base), _write(tmp_path / "b.npz", **perturbed)
+    problems = make_fixtures.compare(a, b)
     assert bool(problems) == flagged, problems
     if flagged:
         assert problems[0].startswith(f"a.npz:{key}: values differ")
@@ -228,7 +241,8 @@ def test_compare_flags_non_float_shape_and_key_changes(tmp_path, base):
     assert "(4, 5)/float64 vs (5, 4)/float64" in \
         make_fixtures.compare(a, _write(tmp_path / "c.npz", **{**base, "f/x": base["f/x"].T}))[0]
     missing = {k: v for k, v in base.items() if k != "f/k"}
-    assert make_fixtures.compare(a, _write(tmp_path / "d.npz", **missing)) == ["a.npz: key f/k only in one file"]
+    d = _write(tmp_path / "d.npz", **missing)
+    assert make_fixtures.compare(a, d) == ["a.npz: key f/k only in one file"]
 
 
 def test_whitened_fields_get_their_own_tolerance(tmp_path):

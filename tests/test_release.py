@@ -24,6 +24,24 @@ def test_release_layout(release_dir):
     assert (release_dir / "datasets" / "fashion_mnist_small.npz").exists()
     assert not (release_dir / "grading").exists()
     assert not list(release_dir.rglob("hidden_fixtures"))
+    assert not list(release_dir.rglob("hidden.py"))       # the grader's per-student input source
+
+
+def test_release_cannot_run_hidden_tests(release_dir):
+    # hidden inputs come only from a source the grader installs: the release has none to find
+    script = textwrap.dedent("""
+        import sys
+        sys.path.insert(0, ".")
+        from cs231n_lite.selfcheck.fixtures import load
+        try:
+            load("activations", "relu_forward", "hidden")
+        except RuntimeError as exc:
+            print(exc)
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], cwd=release_dir, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "CS231N_LITE_HIDDEN_FIXTURES": str(ROOT / "grading")})
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("hidden tests run only in the grader")
 
 
 def test_leak_check_catches_planted_leaks(release_dir, tmp_path):
