@@ -13,7 +13,7 @@ LOCK_VENV := build/lock-venv
 # Prints pyproject.toml's direct dependencies (runtime + dev), one per line.
 READ_DEPS := import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['dev']))
 
-.PHONY: demo test release grade workspace fixtures check-fixtures benchmark lock clean
+.PHONY: demo test release grade export feedback workspace fixtures check-fixtures benchmark lock clean
 
 demo: $(STAMP)
 	$(PY) -m grading demo
@@ -26,6 +26,12 @@ release: $(STAMP)
 
 grade: $(STAMP)
 	$(PY) -m grading autograde
+
+export: $(STAMP)
+	$(PY) -m grading export
+
+feedback: $(STAMP)
+	$(PY) -m grading feedback
 
 workspace: $(STAMP)
 	$(PY) -m grading workspace

@@ -2,7 +2,11 @@
 
     python -m grading release   [--course DIR]   build the student release
     python -m grading samples   [--course DIR]   write the three sample submissions
-    python -m grading autograde [--course DIR]   grade submitted/*, export grades + feedback
+    python -m grading autograde [--course DIR] [--regrade ID|all]
+                                                 grade new and changed submissions, export grades
+    python -m grading export    [--course DIR]   grades.csv and the table, nothing graded
+    python -m grading feedback  [--course DIR] [--student ID] [--include-ungraded]
+                                                 feedback pages (students whose answers are all graded)
     python -m grading demo      [--course DIR]   all of the above in a fresh course, checked
     python -m grading workspace [--dest DIR]     a student copy of the release (self-study)
     python -m grading cells                      regenerate the notebooks' grade cells from the registry
@@ -13,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from grading.autograde import autograde, format_table
+from grading.autograde import autograde, collect_scores, export, format_table
 from grading.course import ASSIGNMENT, DEFAULT_COURSE_DIR, ROOT, build_release
 from grading.samples import DEFAULT_STUDENTS, VARIANTS, make_submissions
 
@@ -46,10 +50,29 @@ def cmd_samples(args):
 
 def cmd_autograde(args):
     course = Path(args.course)
-    results = autograde(course, log=course / "nbgrader.log")
+    graded = autograde(course, regrade=tuple(args.regrade or ()), log=course / "nbgrader.log")
+    print(f"graded {len(graded)} new or changed submission(s)"
+          + (f": {', '.join(graded)}" if graded and len(graded) <= 10 else ""))
+    return cmd_export(args, export_first=False)
+
+
+def cmd_export(args, export_first=True):
+    course = Path(args.course)
+    if export_first:
+        export(course, log=course / "nbgrader.log")
+    results = collect_scores(course)
     print(format_table(results))
-    print(f"\ngrades: {course / 'grades.csv'}\nfeedback: {course / 'feedback'}/<student>/{ASSIGNMENT}/")
+    print(f"\ngrades: {course / 'grades.csv'}\nfeedback pages: python -m grading feedback --course {course}")
     return results
+
+
+def cmd_feedback(args):
+    from grading.feedback import generate
+    course = Path(args.course)
+    done, skipped = generate(course, args.student or None, args.include_ungraded, log=course / "nbgrader.log")
+    print(f"feedback written for {len(done)} student(s) in {course / 'feedback'}/<student>/{ASSIGNMENT}/")
+    for student, reason in skipped.items():
+        print(f"  skipped {student}: {reason} (grade them in Formgrader, or --include-ungraded)")
 
 
 def cmd_demo(args):
@@ -63,8 +86,11 @@ def cmd_demo(args):
     cmd_samples(args)
     print("3/3 auto-grading (hidden tests included) ...", flush=True)
     results = cmd_autograde(args)
+    from grading.feedback import generate
+    generate(course, include_ungraded=True, log=course / "nbgrader.log")
     problems = expectation_failures(results, {s: VARIANTS[s] for s in DEFAULT_STUDENTS})
-    print(f"\ndone in {time.time() - start:.0f} s")
+    print(f"\ndone in {time.time() - start:.0f} s; the demo course is {course}: its feedback pages are "
+          f"in {course / 'feedback'}, and Formgrader opens with `cd {course} && jupyter lab`")
     for p in problems:
         print("UNEXPECTED:", p)
     if problems:
@@ -95,16 +121,25 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m grading", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+    parsers = {}
     for name, default in (("release", DEFAULT_COURSE_DIR), ("samples", DEFAULT_COURSE_DIR),
-                          ("autograde", DEFAULT_COURSE_DIR), ("demo", DEMO_COURSE_DIR)):
-        p = sub.add_parser(name)
+                          ("autograde", DEFAULT_COURSE_DIR), ("export", DEFAULT_COURSE_DIR),
+                          ("feedback", DEFAULT_COURSE_DIR), ("demo", DEMO_COURSE_DIR)):
+        p = parsers[name] = sub.add_parser(name)
         p.add_argument("--course", default=str(default), help=f"course directory (default {default})")
+    parsers["autograde"].add_argument("--regrade", action="append", metavar="ID",
+                                      help="grade this student again even if unchanged ('all' for everyone)")
+    parsers["demo"].set_defaults(regrade=None)
+    parsers["feedback"].add_argument("--student", action="append", help="only this student (repeatable)")
+    parsers["feedback"].add_argument("--include-ungraded", action="store_true",
+                                     help="also students with written answers not graded yet")
     sub.add_parser("cells")
     p = sub.add_parser("workspace")
     p.add_argument("--dest", default=str(ROOT / "workspace" / ASSIGNMENT))
     args = parser.parse_args(argv)
     {"release": cmd_release, "samples": cmd_samples, "autograde": cmd_autograde,
-     "demo": cmd_demo, "workspace": cmd_workspace, "cells": cmd_cells}[args.command](args)
+     "demo": cmd_demo, "workspace": cmd_workspace, "cells": cmd_cells,
+     "export": cmd_export, "feedback": cmd_feedback}[args.command](args)
 
 
 if __name__ == "__main__":

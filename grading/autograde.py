@@ -1,4 +1,7 @@
-"""Auto-grade every submission, export grades and feedback, print the table."""
+"""Auto-grade new and changed submissions, export grades, print the table; feedback on demand."""
+import hashlib
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,17 +18,142 @@ class Score:
     needs_manual: bool
 
 
-def autograde(course_dir, log=None):
-    """Run nbgrader autograde, generate_feedback and export on every submission.
+RECORD = Path("instructor") / "graded.json"   # what was graded, per student
 
-    Nothing here is special to this command: the course's nbgrader_config.py
-    puts the trusted grader into nbgrader's autograde (grading/nbgrader_plugin.py).
+
+def _hash_files(folder):
+    """One digest of every file under folder (names and bytes): a submission's identity."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        rel = path.relative_to(folder).as_posix()
+        if "__pycache__" in rel or ".ipynb_checkpoints" in rel:
+            continue
+        digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _answer_hashes(folder):
+    """{notebook/grade_id: digest of the answer text} of a submission's written answers."""
+    hashes = {}
+    for nb_path in sorted(Path(folder).glob("*.ipynb")):
+        try:
+            cells = json.loads(nb_path.read_text()).get("cells", [])
+        except (OSError, ValueError):
+            continue
+        for cell in cells:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            if meta.get("solution") and meta.get("grade"):
+                text = "".join(cell.get("source", []))
+                hashes[f"{nb_path.stem}/{meta.get('grade_id')}"] = hashlib.sha256(text.encode()).hexdigest()
+    return hashes
+
+
+def submissions(course_dir):
+    """Student ids with a submission of the assignment."""
+    root = Path(course_dir) / "submitted"
+    return sorted(p.parent.name for p in root.glob(f"*/{ASSIGNMENT}") if p.is_dir())
+
+
+def _load_record(course_dir):
+    path = Path(course_dir) / RECORD
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _save_record(course_dir, record):
+    path = Path(course_dir) / RECORD
+    path.parent.mkdir(mode=0o700, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def to_grade(course_dir, regrade=()):
+    """Students whose submission is new or changed since it was graded, plus those asked for.
+
+    regrade: student ids to grade again anyway, or ("all",).
+    """
+    record = _load_record(course_dir)
+    students = submissions(course_dir)
+    if "all" in regrade:
+        return students
+    folder = Path(course_dir) / "submitted"
+    return [s for s in students if s in regrade
+            or record.get(s, {}).get("fingerprint") != _hash_files(folder / s / ASSIGNMENT)]
+
+
+def _manual_state(course_dir, students):
+    """{student: {(notebook, grade_id): (manual_score, needs_manual_grade)}} of hand-graded answers."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    state = {}
+    with Gradebook(_db_url(course_dir), COURSE_ID) as gb:
+        for student in students:
+            try:
+                submission = gb.find_submission(ASSIGNMENT, student)
+            except MissingEntry:
+                continue
+            state[student] = {(nb.name, g.name): (g.manual_score, g.needs_manual_grade)
+                              for nb in submission.notebooks for g in nb.grades
+                              if g.manual_score is not None}
+    return state
+
+
+def _restore_manual_state(course_dir, before, old_answers, new_answers):
+    """Put back hand-entered grades, and their reviewed state where the answer is unchanged."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    with Gradebook(_db_url(course_dir), COURSE_ID) as gb:
+        for student, grades in before.items():
+            for (notebook, grade_id), (manual, needs) in grades.items():
+                try:
+                    grade = gb.find_grade(grade_id, notebook, ASSIGNMENT, student)
+                except MissingEntry:
+                    continue
+                key = f"{notebook}/{grade_id}"
+                unchanged = old_answers.get(student, {}).get(key) == new_answers[student].get(key)
+                grade.manual_score = manual
+                grade.needs_manual_grade = needs if unchanged else True
+        gb.db.commit()
+
+
+def _db_url(course_dir):
+    return f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
+
+
+def autograde(course_dir, regrade=(), log=None):
+    """Grade new and changed submissions (and those in regrade), then export the grades.
+
+    Hand-entered grades survive: a regraded submission gets back every manual
+    score, and its reviewed state where the answer text did not change.
+    Nothing else here is special: the course's nbgrader_config.py puts the
+    trusted grader into nbgrader's autograde (grading/nbgrader_plugin.py).
+    Returns the students graded.
     """
     course_dir = Path(course_dir).resolve()
-    run_nbgrader(course_dir, "autograde", ASSIGNMENT, "--force", log=log)
-    run_nbgrader(course_dir, "generate_feedback", ASSIGNMENT, "--force", log=log)
-    run_nbgrader(course_dir, "export", "--to", str(course_dir / "grades.csv"), log=log)
-    return collect_scores(course_dir)
+    students = to_grade(course_dir, tuple(regrade))
+    if students:
+        record = _load_record(course_dir)
+        before = _manual_state(course_dir, students)
+        skip = [s for s in submissions(course_dir) if s not in students]
+        args = ["autograde", ASSIGNMENT, "--force"]
+        if skip:
+            args.append("--CourseDirectory.student_id_exclude=" + ",".join(skip))
+        run_nbgrader(course_dir, *args, log=log)
+        folder = course_dir / "submitted"
+        new_answers = {s: _answer_hashes(folder / s / ASSIGNMENT) for s in students}
+        _restore_manual_state(course_dir, before, {s: record.get(s, {}).get("answers", {}) for s in students},
+                              new_answers)
+        for s in students:
+            record[s] = {"fingerprint": _hash_files(folder / s / ASSIGNMENT), "answers": new_answers[s]}
+        _save_record(course_dir, record)
+    export(course_dir, log=log)
+    return students
+
+
+def export(course_dir, log=None):
+    """grades.csv from the gradebook (quick: nothing is graded)."""
+    run_nbgrader(Path(course_dir).resolve(), "export", "--to", str(Path(course_dir).resolve() / "grades.csv"),
+                 log=log)
 
 
 def collect_scores(course_dir):

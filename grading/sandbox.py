@@ -16,6 +16,8 @@ the function stay here: the worker calls them back, and calls back the
 reference implementation of every other graded function.
 """
 import fcntl
+import inspect
+import keyword
 import functools
 import importlib
 import os
@@ -242,6 +244,7 @@ class Session:
         self.codec = Codec(encode_other=self._encode_other, decode_ref=self._decode_ref)
         self.failure = None
         self.worker = None
+        self.parameters = []
         try:
             self.worker = Worker(package_dir, limits, default_hidden_paths() if hide is None else hide)
             self.worker.send({"op": "start", "module": module, "function": function,
@@ -251,6 +254,8 @@ class Session:
             self.failure = self._explain(exc, f"importing cs231n_lite.{module}")
             return
         self.worker.deadline = time.monotonic() + limits.wall
+        self.parameters = [n for n in reply.get("parameters") or [] if isinstance(n, str) and n.isidentifier()
+                           and len(n) <= 40 and not keyword.iskeyword(n)]
         if reply.get("op") == "exception":
             where = f" ({reply['where']})" if reply.get("where") else ""
             self.failure = (f"importing cs231n_lite.{module} failed: {reply.get('type')}: "
@@ -310,6 +315,19 @@ class Session:
                         setattr(obj, key, value)
 
     # ------------------------------------------------------------- calling
+    @property
+    def proxy(self):
+        """The function under test as a plain function, with the student's parameter names."""
+        def proxy(*args, **kwargs):
+            return self.function(*args, **kwargs)
+        try:
+            proxy.__signature__ = inspect.Signature(
+                [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in self.parameters])
+        except ValueError:  # duplicate or invalid names from the worker: keep the generic signature
+            pass
+        proxy.__name__ = self.name
+        return proxy
+
     def function(self, *args, **kwargs):
         """Call the function under test in the worker; returns its (decoded) result."""
         if self.failure:

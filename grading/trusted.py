@@ -79,7 +79,7 @@ def grade_function(spec, package_dir, source, limits=Limits(), hide=None, import
             import_failures[spec.module] = session.failure
         for case in CASES:
             try:
-                spec.test(session.function, case=case)
+                spec.test(session.proxy, case=case)
             except CheckFailed as exc:
                 message, passed = f"{str(exc)}{' (hidden test)' if case == 'hidden' else ''}", False
                 break

@@ -231,6 +231,14 @@ class Worker:
                     if name in vars(loaded):
                         setattr(loaded, name, remote)
 
+    def parameters(self):
+        """Names of the function's parameters, so messages can say 'x' rather than 'argument 1'."""
+        import inspect
+        try:
+            return [p.name for p in inspect.signature(self.function).parameters.values()]
+        except (TypeError, ValueError):
+            return []
+
     def call(self, msg):
         import numpy as np
         args = self.codec.decode(msg["args"])
@@ -265,7 +273,7 @@ def serve():
         try:
             if msg["op"] == "start":
                 WORKER.start(msg)
-                reply = {"op": "ready"}
+                reply = {"op": "ready", "parameters": WORKER.parameters()}
             elif msg["op"] == "call":
                 reply = WORKER.call(msg)
             else:

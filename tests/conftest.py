@@ -77,5 +77,9 @@ def release_dir(course_dir):
 @pytest.fixture(scope="session")
 def graded(course_dir):
     """{student: [Score]} after autograding every variant."""
+    from grading.autograde import collect_scores
+    from grading.feedback import generate
     make_submissions(course_dir, ALL_VARIANTS)
-    return autograde(course_dir, log=course_dir / "nbgrader.log")
+    autograde(course_dir, log=course_dir / "nbgrader.log")
+    generate(course_dir, include_ungraded=True, log=course_dir / "nbgrader.log")
+    return collect_scores(course_dir)

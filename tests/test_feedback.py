@@ -74,9 +74,10 @@ def test_wrong_number_of_outputs():
 
 def test_student_cannot_mutate_the_fixture():
     def mutating_relu(x):
-        x[x < 0] = 0      # in place: fine for the student, must not corrupt the test
+        x[x < 0] = 0      # in place: named as a mistake, and must not corrupt the test
         return x, x
-    T.test_relu_forward(mutating_relu)
+    with pytest.raises(CheckFailed, match="changed its input x in place"):
+        T.test_relu_forward(mutating_relu)
     T.test_relu_forward(layers.relu_forward)
 
 
@@ -274,3 +275,36 @@ def test_in_a_jupyter_kernel_the_grade_cell_has_a_short_error_output():
     assert len(errors) == 1 and errors[0].ename == "CheckFailed"
     assert errors[0].evalue.startswith("relu_backward: dx differs from the reference")
     assert [ANSI.sub("", line) for line in errors[0].traceback] == [f"CheckFailed: {errors[0].evalue}"]
+
+
+def test_a_function_that_changes_its_input_in_place_is_named():
+    from conftest import failure_message
+
+    def in_place_relu(x):
+        out = x
+        out[out < 0] = 0
+        return out, x
+
+    def in_place_backward(dout, cache):
+        dout[cache <= 0] = 0
+        return dout
+
+    msg = failure_message(T.test_relu_forward, in_place_relu)
+    assert "relu_forward changed its input x in place" in msg and "x.copy()" in msg
+    msg = failure_message(T.test_relu_backward, in_place_backward)
+    assert "changed its input dout in place" in msg
+
+
+@pytest.mark.parametrize("name", ["01_activation_functions", "01_activation_functions.ipynb",
+                                  "activation_functions", "01", 1, "Activation functions"])
+def test_check_all_accepts_a_notebook_in_any_reasonable_form(name, capsys):
+    from cs231n_lite.selfcheck import check_all
+    results = check_all(name)
+    assert len(results) == 14 and all(results.values())
+    assert "14 of 14 functions pass" in capsys.readouterr().out
+
+
+def test_check_all_refuses_an_unknown_notebook_and_lists_the_valid_ones():
+    from cs231n_lite.selfcheck import check_all
+    with pytest.raises(ValueError, match="02_data_preprocessing.ipynb"):
+        check_all("activations_notebook")

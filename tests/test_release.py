@@ -162,3 +162,23 @@ def test_strip_replaces_each_block_with_a_named_stub():
 def test_strip_refuses_malformed_or_unregistered_blocks(source, error):
     with pytest.raises(StripError, match=error):
         strip_solutions(source, "pkg/m.py", NOTEBOOK_OF)
+
+
+def test_release_is_self_contained(release_dir):
+    readme = (release_dir / "README.md").read_text()
+    for needed in ("requirements.txt", "check_all", "Submit", "01_activation_functions"):
+        assert needed in readme
+    pins = (release_dir / "requirements.txt").read_text()
+    assert "numpy==" in pins and "matplotlib==" in pins and "nbgrader==" in pins
+    datasets_readme = (release_dir / "datasets" / "README.md").read_text()
+    for script in ("build_fashion_subset.py", "get_cifar10.py"):
+        if script in datasets_readme:
+            assert (release_dir / "datasets" / script).exists(), script
+
+
+def test_release_notebooks_carry_the_kernels_language_info(release_dir):
+    import platform
+    for nb_path in release_dir.glob("*.ipynb"):
+        info = json.loads(nb_path.read_text())["metadata"]["language_info"]
+        assert info["version"] == platform.python_version() and info["mimetype"] == "text/x-python"
+        assert info["codemirror_mode"] == {"name": "ipython", "version": 3}

@@ -110,3 +110,9 @@ def test_hidden_inputs_differ_between_students():
         fa, fb = a.fields(topic, name), b.fields(topic, name)
         first_input = next(k for k, v in fa.items() if np.ndim(v) >= 2)
         assert not np.array_equal(fa[first_input], fb[first_input]), (topic, name)
+
+
+def test_an_in_place_function_is_caught_across_the_process_boundary(reference_copy):
+    edit(reference_copy, "layers", "    out = np.maximum(0, x)\n", "    out = x\n    out[out < 0] = 0\n")
+    result = grade_function(REGISTRY["relu_forward"], reference_copy, HiddenSource(SECRET, "ada"))
+    assert not result.passed and "changed its input x in place" in result.message

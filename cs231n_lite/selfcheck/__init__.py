@@ -35,11 +35,33 @@ def check(name, case="visible", quiet=False):
     return True
 
 
+def notebook_named(name):
+    """The notebook file a name refers to: '01_activation_functions(.ipynb)', 'activation_functions', '01' or 1.
+
+    Raises ValueError, listing the notebooks, for a name that matches none.
+    """
+    notebooks = sorted({spec.notebook for spec in REGISTRY.values()})
+    key = str(name).strip().lower().replace(" ", "_").removesuffix(".ipynb")
+    if key.isdigit():
+        key = f"{int(key):02d}"
+    for nb in notebooks:
+        stem = nb.removesuffix(".ipynb")
+        number, _, title = stem.partition("_")
+        if key in (stem, number, title):
+            return nb
+    raise ValueError(f"no notebook {name!r}; the graded notebooks are: " + ", ".join(notebooks))
+
+
 def check_all(notebook=None):
-    """Check every graded function (of one notebook, if given); returns {name: passed}."""
+    """Check every graded function (of one notebook, if given); returns {name: passed}.
+
+    notebook: None for all, or any of '01_activation_functions',
+    '01_activation_functions.ipynb', 'activation_functions', '01', 1.
+    """
+    wanted = None if notebook is None else notebook_named(notebook)
     results = {}
     for name, spec in REGISTRY.items():
-        if notebook is None or spec.notebook == notebook:
+        if wanted is None or spec.notebook == wanted:
             results[name] = check(name)
     passed = sum(results.values())
     print(f"{passed} of {len(results)} functions pass their visible checks.")

@@ -75,7 +75,7 @@ def call(fn, name, *args, **kwargs):
     must not lose points for a harmless warning. Exceptions become a
     CheckFailed that says what was raised.
     """
-    args = _copy_args(args)
+    originals, args = args, _copy_args(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -86,7 +86,43 @@ def call(fn, name, *args, **kwargs):
             raise
         except Exception as exc:
             raise CheckFailed(f"{name} raised {type(exc).__name__}: {exc}") from exc
+    changed = _modified_inputs(originals, args)
+    if changed:
+        labels = ", ".join(_argument_label(fn, where) for where in changed)
+        raise CheckFailed(f"{name} changed its input {labels} in place; the caller's arrays must stay "
+                          "as they were. Likely mistake: an in-place operation on an input, such as "
+                          "`out = x; out[out < 0] = 0` or `dout[mask] = 0`; build a new array "
+                          "(np.maximum, np.where) or work on a copy (x.copy()).")
     return result, list(caught)
+
+
+def _modified_inputs(originals, copies, prefix=""):
+    """Where (positions, e.g. '1' or '1[0]') the call changed an array argument in place."""
+    changed = []
+    for i, (orig, copy) in enumerate(zip(originals, copies)):
+        where = f"{prefix}[{i}]" if prefix else str(i)
+        if isinstance(orig, np.ndarray) and isinstance(copy, np.ndarray):
+            same = orig.shape == copy.shape and np.array_equal(
+                orig, copy, equal_nan=orig.dtype.kind in "fc" and copy.dtype.kind in "fc")
+            if not same:
+                changed.append(where)
+        elif isinstance(orig, tuple) and isinstance(copy, tuple):
+            changed += _modified_inputs(orig, copy, where)
+    return changed
+
+
+def _argument_label(fn, where):
+    """'x' for position '0' of relu_forward(x), or 'argument 1' when the name is unknown."""
+    import inspect
+    head, _, rest = where.partition("[")
+    try:
+        parameter = list(inspect.signature(fn).parameters.values())[int(head)]
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            raise ValueError("no name for it")
+        label = parameter.name
+    except (TypeError, ValueError, IndexError):
+        label = f"argument {int(head) + 1}"
+    return label + (f" (its item [{rest}" if rest else "")
 
 
 def _not_implemented(name, exc):

@@ -1,0 +1,76 @@
+"""Feedback pages for students, generated on demand (after hand-grading).
+
+    python -m grading feedback [--course DIR] [--student ID ...] [--include-ungraded]
+
+nbgrader's generate_feedback writes one HTML page per notebook. This module
+runs it only for students whose written answers are all graded (unless
+asked otherwise), keeps only the pages in each feedback folder (nbgrader
+copies the whole submission, package and data included), marks written
+answers that are not graded yet as such instead of "Score: 0.0", and lets
+long lines (a check's message) wrap instead of scrolling sideways.
+"""
+import re
+from pathlib import Path
+
+from grading.autograde import _db_url, submissions
+from grading.course import ASSIGNMENT, COURSE_ID, run_nbgrader
+
+WRAP_CSS = ("<style>/* cs231n-lite: messages wrap */ .output_area pre, .output_subarea pre "
+            "{ white-space: pre-wrap; word-break: break-word; }</style>")
+
+
+def ungraded_answers(course_dir, students):
+    """{student: [(notebook, grade_id), ...]} of written answers still waiting for a grade."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    waiting = {}
+    with Gradebook(_db_url(course_dir), COURSE_ID) as gb:
+        for student in students:
+            try:
+                submission = gb.find_submission(ASSIGNMENT, student)
+            except MissingEntry:
+                continue
+            waiting[student] = [(nb.name, g.name) for nb in submission.notebooks for g in nb.grades
+                                if g.needs_manual_grade]
+    return waiting
+
+
+def mark_ungraded(html, grade_ids):
+    """Say 'not graded yet' where the page would show a score of 0 for an ungraded answer."""
+    for grade_id in grade_ids:
+        gid = re.escape(grade_id)
+        html = re.sub(rf'(<a href="#{gid}">[^<]*</a>) \(Score: [\d.]+ / ([\d.]+)\)',
+                      r"\1 (not graded yet, \2 points)", html)
+        html = re.sub(rf'(<a name="{gid}"></a>.*?)Score: [\d.]+ / ([\d.]+)',
+                      r"\1Not graded yet (\2 points)", html, count=1, flags=re.S)
+    return html
+
+
+def generate(course_dir, students=None, include_ungraded=False, log=None):
+    """Write feedback pages; returns (students done, {student: reason skipped})."""
+    course_dir = Path(course_dir).resolve()
+    graded = set(p.name for p in (course_dir / "autograded").iterdir()) if (course_dir / "autograded").exists() else set()
+    candidates = [s for s in (students or submissions(course_dir)) if s in graded]
+    waiting = ungraded_answers(course_dir, candidates)
+    skipped = {s: f"{len(w)} written answer(s) not graded yet" for s, w in waiting.items()
+               if w and not include_ungraded}
+    done = [s for s in candidates if s not in skipped]
+    if not done:
+        return done, skipped
+    others = [s for s in submissions(course_dir) if s not in done]
+    args = ["generate_feedback", ASSIGNMENT, "--force"]
+    if others:
+        args.append("--CourseDirectory.student_id_exclude=" + ",".join(others))
+    run_nbgrader(course_dir, *args, log=log)
+    for student in done:
+        folder = course_dir / "feedback" / student / ASSIGNMENT
+        for path in sorted(folder.rglob("*"), reverse=True):   # files first, then emptied folders
+            if path.is_file() and path.suffix != ".html":
+                path.unlink()
+            elif path.is_dir() and not any(path.iterdir()):
+                path.rmdir()
+        for page in folder.glob("*.html"):
+            ids = [gid for nb, gid in waiting.get(student, []) if nb == page.stem]
+            html = mark_ungraded(page.read_text(), ids).replace("</head>", WRAP_CSS + "\n</head>", 1)
+            page.write_text(html)
+    return done, skipped
