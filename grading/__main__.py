@@ -2,11 +2,12 @@
 
     python -m grading release   [--course DIR]   build the student release
     python -m grading samples   [--course DIR]   write the three sample submissions
-    python -m grading autograde [--course DIR] [--regrade ID|all]
+    python -m grading autograde [--course DIR] [--regrade ID|all] [--workers N] [--scheduler tcp://...]
                                                  grade new and changed submissions, export grades
     python -m grading export    [--course DIR]   grades.csv and the table, nothing graded
     python -m grading feedback  [--course DIR] [--student ID] [--include-ungraded]
                                                  feedback pages (students whose answers are all graded)
+    python -m grading report    [--course DIR]   class report: scores, pass rates, common mistakes
     python -m grading demo      [--course DIR]   all of the above in a fresh course, checked
     python -m grading workspace [--dest DIR]     a student copy of the release (self-study)
     python -m grading cells                      regenerate the notebooks' grade cells from the registry
@@ -50,7 +51,19 @@ def cmd_samples(args):
 
 def cmd_autograde(args):
     course = Path(args.course)
-    graded = autograde(course, regrade=tuple(args.regrade or ()), log=course / "nbgrader.log")
+    from tqdm.auto import tqdm
+    bar = None
+
+    def progress(done, total):
+        nonlocal bar
+        bar = bar or tqdm(total=total, desc="grading submissions", unit="submission")
+        bar.update(done - bar.n)
+
+    graded = autograde(course, regrade=tuple(args.regrade or ()), log=course / "nbgrader.log",
+                       workers=getattr(args, "workers", None), scheduler=getattr(args, "scheduler", None),
+                       progress=progress)
+    if bar is not None:
+        bar.close()
     print(f"graded {len(graded)} new or changed submission(s)"
           + (f": {', '.join(graded)}" if graded and len(graded) <= 10 else ""))
     return cmd_export(args, export_first=False)
@@ -64,6 +77,11 @@ def cmd_export(args, export_first=True):
     print(format_table(results))
     print(f"\ngrades: {course / 'grades.csv'}\nfeedback pages: python -m grading feedback --course {course}")
     return results
+
+
+def cmd_report(args):
+    from grading.report import write_report
+    print(f"class report: {write_report(Path(args.course))}")
 
 
 def cmd_feedback(args):
@@ -124,12 +142,17 @@ def main(argv=None):
     parsers = {}
     for name, default in (("release", DEFAULT_COURSE_DIR), ("samples", DEFAULT_COURSE_DIR),
                           ("autograde", DEFAULT_COURSE_DIR), ("export", DEFAULT_COURSE_DIR),
-                          ("feedback", DEFAULT_COURSE_DIR), ("demo", DEMO_COURSE_DIR)):
+                          ("feedback", DEFAULT_COURSE_DIR), ("report", DEFAULT_COURSE_DIR),
+                          ("demo", DEMO_COURSE_DIR)):
         p = parsers[name] = sub.add_parser(name)
         p.add_argument("--course", default=str(default), help=f"course directory (default {default})")
     parsers["autograde"].add_argument("--regrade", action="append", metavar="ID",
                                       help="grade this student again even if unchanged ('all' for everyone)")
-    parsers["demo"].set_defaults(regrade=None)
+    parsers["autograde"].add_argument("--workers", type=int, default=None,
+                                      help="parallel grading processes (default: the machine's cores)")
+    parsers["autograde"].add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                                      help="grade on this Dask cluster instead of local processes")
+    parsers["demo"].set_defaults(regrade=None, workers=None, scheduler=None)
     parsers["feedback"].add_argument("--student", action="append", help="only this student (repeatable)")
     parsers["feedback"].add_argument("--include-ungraded", action="store_true",
                                      help="also students with written answers not graded yet")
@@ -139,7 +162,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     {"release": cmd_release, "samples": cmd_samples, "autograde": cmd_autograde,
      "demo": cmd_demo, "workspace": cmd_workspace, "cells": cmd_cells,
-     "export": cmd_export, "feedback": cmd_feedback}[args.command](args)
+     "export": cmd_export, "feedback": cmd_feedback, "report": cmd_report}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -120,18 +120,27 @@ def _db_url(course_dir):
     return f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
 
 
-def autograde(course_dir, regrade=(), log=None):
+def autograde(course_dir, regrade=(), log=None, workers=None, scheduler=None, progress=None):
     """Grade new and changed submissions (and those in regrade), then export the grades.
 
-    Hand-entered grades survive: a regraded submission gets back every manual
+    The trusted verdicts are computed in parallel (``workers`` local
+    processes, or a Dask cluster at ``scheduler``; grading/parallel.py) and
+    then recorded by a single nbgrader autograde run. Hand-entered grades survive: a regraded submission gets back every manual
     score, and its reviewed state where the answer text did not change.
     Nothing else here is special: the course's nbgrader_config.py puts the
     trusted grader into nbgrader's autograde (grading/nbgrader_plugin.py).
     Returns the students graded.
     """
+    from grading.hidden import read_secret
+    from grading.parallel import clear_verdicts, compute_verdicts
+
     course_dir = Path(course_dir).resolve()
     students = to_grade(course_dir, tuple(regrade))
     if students:
+        clear_verdicts(course_dir, submissions(course_dir) if "all" in regrade else
+                       [s for s in regrade if s in students])
+        compute_verdicts(course_dir, students, read_secret(course_dir / "instructor" / "secret"),
+                         workers=workers, scheduler=scheduler, progress=progress)
         record = _load_record(course_dir)
         before = _manual_state(course_dir, students)
         skip = [s for s in submissions(course_dir) if s not in students]

@@ -25,7 +25,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from grading.hidden import read_secret
 from grading.sandbox import Limits, default_hidden_paths
-from grading.trusted import grade_notebook, graded_functions
+from grading.parallel import fingerprint_dir, load_verdicts
+from grading.trusted import FunctionResult, grade_notebook, graded_functions
 
 SAFE_MIME = ("text/plain", "image/png")
 
@@ -93,9 +94,15 @@ class TrustedGrades(NbGraderPreprocessor):
         instructor = Path(self.secret_file).resolve().parent
         recorded = instructor / "hide.json"   # the repository the course was built from
         hide = json.loads(recorded.read_text()) if recorded.exists() else []
-        results = grade_notebook(info["notebook"], package, read_secret(self.secret_file),
-                                 info["student"], limits=Limits(wall=self.wall_seconds),
-                                 hide=default_hidden_paths() + hide + [str(instructor.parent)])
+        secret = read_secret(self.secret_file)
+        cached = load_verdicts(instructor.parent, info["student"], fingerprint_dir(package), secret)
+        notebook_file = info["notebook"] + ".ipynb"
+        if cached and notebook_file in cached["notebooks"]:   # computed by `grading autograde --workers`
+            results = {gid: FunctionResult(**v) for gid, v in cached["notebooks"][notebook_file].items()}
+        else:
+            results = grade_notebook(info["notebook"], package, secret, info["student"],
+                                     limits=Limits(wall=self.wall_seconds),
+                                     hide=default_hidden_paths() + hide + [str(instructor.parent)])
         cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
         for spec in specs:
             result = results[f"test_{spec.name}"]

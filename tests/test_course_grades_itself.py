@@ -49,7 +49,14 @@ def test_make_grade_scores_as_designed(make_grade_scores):
     assert make_grade_scores["seeded_bug"]["test_relu_backward"] == 0
 
 
+def forget_verdicts(course):
+    """Make plain nbgrader compute every verdict itself (make grade stored them)."""
+    import shutil
+    shutil.rmtree(course / "instructor" / "verdicts", ignore_errors=True)
+
+
 def test_plain_nbgrader_autograde_gives_the_same_grades(course, make_grade_scores):
+    forget_verdicts(course)
     proc = subprocess.run([f"{BIN}/nbgrader", "autograde", "part1", "--force"], cwd=course,
                           env=bare_env(), capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -58,6 +65,7 @@ def test_plain_nbgrader_autograde_gives_the_same_grades(course, make_grade_score
 
 def test_formgraders_autograde_call_gives_the_same_grades(course, make_grade_scores):
     """Formgrader's Autograde button calls NbGraderAPI.autograde in the server's process."""
+    forget_verdicts(course)
     script = ("from nbgrader.apps.api import NbGraderAPI\n"
               "from nbgrader.coursedir import CourseDirectory\n"
               "from traitlets.config import Config\n"

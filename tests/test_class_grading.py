@@ -1,0 +1,103 @@
+"""Grading a whole class: parallel = sequential, a Dask cluster, resuming, the class report."""
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from grading.autograde import autograde, collect_scores
+from grading.course import ROOT, build_release
+from grading.parallel import verdict_path
+from grading.report import class_summary, write_report
+from grading.samples import make_submissions
+
+from variants import ALL_VARIANTS
+
+pytestmark = pytest.mark.nbgrader
+CLASS = ("reference", "untouched", "seeded_bug", "bug_he_init", "exits_at_import")
+
+
+def new_course(tmp_path_factory, name):
+    course = tmp_path_factory.mktemp(name) / "course"
+    build_release(course)
+    make_submissions(course, {s: ALL_VARIANTS[s] for s in CLASS})
+    return course
+
+
+def verdicts(course):
+    """Every stored verdict without its timing."""
+    out = {}
+    for student in CLASS:
+        data = json.loads(verdict_path(course, student).read_text())
+        out[student] = {nb: {g: (r["score"], r["message"]) for g, r in results.items()}
+                        for nb, results in data["notebooks"].items()}
+    return out
+
+
+def code_scores(course):
+    return {s: {x.grade_id: x.score for x in rows if x.kind == "code"} for s, rows in collect_scores(course).items()}
+
+
+@pytest.fixture(scope="module")
+def sequential(tmp_path_factory):
+    course = new_course(tmp_path_factory, "sequential")
+    autograde(course, workers=1)
+    return course
+
+
+def test_two_workers_give_the_sequential_grades(sequential, tmp_path_factory):
+    course = new_course(tmp_path_factory, "parallel")
+    (course / "instructor" / "secret").write_bytes((sequential / "instructor" / "secret").read_bytes())
+    autograde(course, workers=2)
+    assert verdicts(course) == verdicts(sequential)
+    assert code_scores(course) == code_scores(sequential)
+
+
+def test_a_dask_cluster_gives_the_sequential_grades(sequential, tmp_path_factory):
+    from distributed import LocalCluster
+    course = new_course(tmp_path_factory, "dask")
+    (course / "instructor" / "secret").write_bytes((sequential / "instructor" / "secret").read_bytes())
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        autograde(course, scheduler=cluster.scheduler_address)
+    assert code_scores(course) == code_scores(sequential)
+
+
+def test_an_interrupted_run_resumes_and_loses_nothing(sequential, tmp_path_factory):
+    course = new_course(tmp_path_factory, "resume")
+    (course / "instructor" / "secret").write_bytes((sequential / "instructor" / "secret").read_bytes())
+    run = [sys.executable, "-m", "grading", "autograde", "--course", str(course), "--workers", "1"]
+    proc = subprocess.Popen(run, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    first = verdict_path(course, CLASS[0]).parent
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(first.glob("*.json"))) < 2:
+        time.sleep(0.2)
+    import os
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    kept = {p.name: p.stat().st_mtime_ns for p in first.glob("*.json")}
+    assert 2 <= len(kept) < len(CLASS), kept
+    subprocess.run(run, cwd=ROOT, check=True, capture_output=True)
+    assert {p.name: p.stat().st_mtime_ns for p in first.glob("*.json") if p.name in kept} == kept
+    assert code_scores(course) == code_scores(sequential)
+    subprocess.run(run, cwd=ROOT, check=True, capture_output=True)      # twice: same grades
+    assert code_scores(course) == code_scores(sequential)
+
+
+def test_the_class_report_matches_the_gradebook(sequential):
+    summary = class_summary(sequential)
+    scores = code_scores(sequential)
+    assert summary["students"] == len(CLASS)
+    assert sorted(summary["totals"]["overall"]) == sorted(sum(v.values()) for v in scores.values())
+    for grade_id, rate in summary["pass_rate"].items():
+        full = sum(1 for s in CLASS if scores[s][grade_id] == dict((x.grade_id, x.points) for x in
+                   collect_scores(sequential)[s])[grade_id])
+        assert rate == pytest.approx(full / len(CLASS)), grade_id
+    mistakes = {m: n for m, n, _ in summary["mistakes"]}
+    assert any("x == 0" in m for m in mistakes)                    # seeded_bug's relu_backward
+    assert any(k == "exited" and s == "exits_at_import" for s, _, k, _ in summary["problems"])
+    page = write_report(sequential)
+    assert (page.parent / "scores.png").stat().st_size > 1000 and (page.parent / "pass_rate.png").exists()
+    assert "exits_at_import" in page.read_text()
