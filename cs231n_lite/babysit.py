@@ -110,10 +110,13 @@ def check_model_gradients(loss_fn, params, num_checks=10, h=1e-5, rng=None):
 
     Inputs:
     - loss_fn: callable, loss_fn(params) -> (loss, grads), grads a dict with
-      one array per parameter; call it with the params dict only (it may
-      receive a copy, so do not rely on the arrays' identity)
-    - params: dict name -> float array; entries are perturbed in place and
-      restored, so params is unchanged when the function returns
+      one array per parameter; call it with a params dict only
+    - params: dict name -> float array, left unchanged: evaluate the loss on
+      a new dict holding a perturbed copy of one array, e.g.
+      ``loss_fn({**params, name: shifted})``. (When graded, loss_fn runs in
+      another process and the dicts it is given are copies that come back
+      as new arrays: perturbing ``params`` in place through a saved
+      reference to one of its arrays would go wrong there.)
     - num_checks: entries sampled per large parameter
     - h: step of the centered difference
     - rng: numpy Generator for the sampling (np.random.default_rng(0) if None)
@@ -136,12 +139,11 @@ def check_model_gradients(loss_fn, params, num_checks=10, h=1e-5, rng=None):
         worst = 0.0
         for k in flat:
             ix = np.unravel_index(int(k), p.shape)
-            saved = p[ix]
-            p[ix] = saved + h
-            loss_plus = float(loss_fn(params)[0])
-            p[ix] = saved - h
-            loss_minus = float(loss_fn(params)[0])
-            p[ix] = saved
+            plus, minus = p.copy(), p.copy()
+            plus[ix] += h
+            minus[ix] -= h
+            loss_plus = float(loss_fn({**params, name: plus})[0])
+            loss_minus = float(loss_fn({**params, name: minus})[0])
             numeric = (loss_plus - loss_minus) / (2 * h)
             analytic = grads[name][ix]
             error = abs(numeric - analytic) / max(1e-8, abs(numeric) + abs(analytic))

@@ -304,7 +304,7 @@ def test_diagnose_loss_curve(diagnose_loss_curve, case="visible"):
     for _ in range(1 if case == "visible" else 3):
         for description, want, losses in synthetic_curves(rng):
             with np.errstate(all="ignore"):
-                got, _ = call(diagnose_loss_curve, name, list(losses))
+                got, _ = call(diagnose_loss_curve, name, np.asarray(losses, dtype=np.float64))
             if got != want:
                 shown = got if isinstance(got, str) else f"a {type(got).__name__}"
                 raise CheckFailed(f"{name}: a curve of {len(losses)} losses, {description} (first "
