@@ -81,8 +81,8 @@ def check_initial_loss(loss, num_classes, tol=INITIAL_LOSS_TOL):
     - 'ok': verdict == 'ok' (bool)
     """
     loss = float(loss)
-    expected = expected_initial_loss(num_classes)
     ### BEGIN SOLUTION
+    expected = expected_initial_loss(num_classes)
     relative_error = (loss - expected) / expected
     if not np.isfinite(loss):
         verdict = "not finite"

@@ -134,6 +134,27 @@ def test_detector_names_the_mistake(test, wrong, phrase, case):
     assert phrase in failure_message(test, wrong, case)
 
 
+def test_synthetic_curves_hold_for_many_seeds():
+    """The hidden regime's curves are labelled right by the reference for any seed."""
+    for seed in range(300):
+        for description, want, losses in T.synthetic_curves(np.random.default_rng([seed, 7])):
+            assert B.diagnose_loss_curve(losses) == want, (seed, description)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_hidden_gradient_problems_hold_for_many_seeds(seed):
+    from cs231n_lite.selfcheck.fixtures import install_hidden
+
+    class Source:
+        def seed(self, name):
+            return 1000 + seed
+    previous = install_hidden(Source())
+    try:
+        T.test_check_model_gradients(B.check_model_gradients, case="hidden")
+    finally:
+        install_hidden(previous)
+
+
 # ---- edge cases -----------------------------------------------------------
 def test_diagnose_edge_cases():
     with pytest.raises(ValueError):
