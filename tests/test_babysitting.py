@@ -249,3 +249,21 @@ def test_reference_passes_in_the_sandbox():
     results = grade_notebook("05_babysitting", ROOT / "cs231n_lite", b"babysit-secret", "ada")
     assert {k: r.message for k, r in results.items() if not r.passed} == {}
     assert sum(r.score for r in results.values()) == 12
+
+
+def test_one_bug_costs_only_its_function_in_the_sandbox(tmp_path):
+    import shutil
+
+    from grading.course import ROOT
+    from grading.trusted import grade_notebook
+    pkg = tmp_path / "cs231n_lite"
+    shutil.copytree(ROOT / "cs231n_lite", pkg, ignore=shutil.ignore_patterns("__pycache__"))
+    path = pkg / "babysit.py"
+    text = path.read_text()
+    old = "    weights = np.linalg.norm(w_before)\n"
+    assert text.count(old) == 1
+    path.write_text(text.replace(old, "    weights = np.linalg.norm(w_after)\n"))
+    results = grade_notebook("05_babysitting", pkg, b"babysit-secret", "bob")
+    failed = {k: r.message for k, r in results.items() if not r.passed}
+    assert list(failed) == ["test_update_weight_ratio"]
+    assert "after the update" in failed["test_update_weight_ratio"]
