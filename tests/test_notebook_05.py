@@ -67,6 +67,7 @@ def test_student_sweep_and_extremes(nb5):
     runs = nb5["lr_sweep"]["runs"]
     assert abs(runs["1e-06"]["last"] - runs["1e-06"]["first"]) < 0.01
     assert runs["1e+06"]["iterations"] < 10
+    assert nb5["lr_sweep"]["rates_that_train"] == [3e-3, 1e-2]
     ext = nb5["extremes"]
     assert ext["nan_stop_reason"] and ext["nan_iterations"] < 10
     # unlike the lecture, 3e-3 is not too high here: it trains, more slowly than 1e-2
