@@ -19,6 +19,9 @@ class Solver:
       NaN/inf, or exceeded ``divergence_factor`` times its initial value)
     - reached_target_at: iteration at which the smoothed loss first went
       below ``target_loss`` (training stops there), or None
+    - update_ratio_history: dict name -> list, for every parameter the
+      ratio norm(update) / norm(weights before the update) of every step
+      (the lecture's "about 1e-3" diagnostic; inf for all-zero weights)
     """
 
     def __init__(self, model, data, update_rule="sgd", optim_config=None,
@@ -75,6 +78,7 @@ class Solver:
         self.loss_history, self.train_acc_history, self.val_acc_history = [], [], []
         self.stop_reason = None
         self.reached_target_at = None
+        self.update_ratio_history = {k: [] for k in self.model.params}
         self.optim_configs = {k: dict(self.optim_config) for k in self.model.params}
 
     def _step(self):
@@ -88,9 +92,17 @@ class Solver:
             return (f"loss {loss:.3g} exceeded {self.divergence_factor:g}x its initial "
                     f"value {first:.3g} at iteration {len(self.loss_history)}")
         for name, w in self.model.params.items():
+            before = np.array(w, dtype=np.float64)   # a copy: a rule may update in place
             self.model.params[name], self.optim_configs[name] = self.rule(
                 w, grads[name], self.optim_configs[name])
+            self._record_update_ratio(name, before, self.model.params[name])
         return None
+
+    def _record_update_ratio(self, name, before, after):
+        update = np.linalg.norm(np.asarray(after, dtype=np.float64) - before)
+        weights = np.linalg.norm(before)
+        ratio = 0.0 if update == 0 else (float(update / weights) if weights > 0 else float("inf"))
+        self.update_ratio_history.setdefault(name, []).append(ratio)
 
     def check_accuracy(self, X, y, num_samples=None, batch_size=500):
         """Fraction of correctly classified examples.

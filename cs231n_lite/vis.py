@@ -193,3 +193,46 @@ def show_matrices(matrices, title=""):
     fig.suptitle(title)
     fig.tight_layout()
     return fig
+
+
+def plot_loss_gallery(curves, labels, window=10):
+    """One small panel per training-loss curve, titled with its diagnosis.
+
+    Inputs:
+    - curves: dict name -> list of losses (NaN/inf allowed)
+    - labels: dict name -> diagnosis string shown in the title
+    """
+    fig, axes = plt.subplots(1, len(curves), figsize=(3.0 * len(curves), 2.8))
+    for ax, (name, losses) in zip(np.atleast_1d(axes), curves.items()):
+        losses = np.asarray(losses, dtype=np.float64)
+        finite = np.where(np.isfinite(losses), losses, np.nan)
+        ax.plot(finite, lw=0.6, alpha=0.5)
+        if losses.size >= window and np.isfinite(losses).all():
+            ax.plot(smooth(losses, window), lw=1.5)
+        ax.set(title=f"{name}\n-> {labels[name]}", xlabel="iteration")
+        ax.title.set_fontsize(9)
+    np.atleast_1d(axes)[0].set_ylabel("training loss")
+    fig.tight_layout()
+    return fig
+
+
+def plot_update_ratios(histories, guide=1e-3, window=10):
+    """log10 of the update/weight ratio over training, one panel per run, one line per parameter.
+
+    Inputs:
+    - histories: dict run label -> dict parameter -> list of ratios per step
+    - guide: the rule-of-thumb ratio drawn as a dashed line
+    """
+    fig, axes = plt.subplots(1, len(histories), figsize=(4.0 * len(histories), 3.0), sharey=True)
+    for ax, (label, ratios) in zip(np.atleast_1d(axes), histories.items()):
+        for name, values in ratios.items():
+            values = np.asarray(values, dtype=np.float64)
+            values = values[np.isfinite(values) & (values > 0)]
+            if values.size:
+                ax.plot(smooth(np.log10(values), window), label=name, lw=1)
+        ax.axhline(np.log10(guide), color="k", ls="--", lw=0.8)
+        ax.set(title=label, xlabel="iteration")
+    np.atleast_1d(axes)[0].set_ylabel("log10(||update|| / ||w||)")
+    np.atleast_1d(axes)[-1].legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,399 @@
+"""Tests of the babysitting checks (notebook 05_babysitting.ipynb).
+
+These functions are checked by behaviour: each test builds its own inputs
+(the visible case from fixed seeds, the hidden case from the grader's
+per-student seed ``hidden_seed``) and its own models and training callbacks
+from the reference package, which run in the grader when graded.
+"""
+import numpy as np
+
+from .feedback import CheckFailed, call
+from .fixtures import hidden_seed
+from .registry import graded
+
+NOTEBOOK = "05_babysitting.ipynb"
+DIAGNOSES = ("exploding", "too_flat", "lr_too_high", "bad_init", "healthy")
+
+
+def _graded(name, points):
+    return graded(name, module="babysit", notebook=NOTEBOOK, points=points)
+
+
+def _rng(name, case, number=0):
+    return np.random.default_rng(number if case == "visible" else [hidden_seed(name), number])
+
+
+def _float(name, value, what):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (float, int, np.floating, np.integer)):
+        raise CheckFailed(f"{name} must return {what} as a float; got {type(value).__name__}.")
+    return float(value)
+
+
+# --------------------------------------------------------------------------
+@_graded("expected_initial_loss", points=1)
+def test_expected_initial_loss(expected_initial_loss, case="visible"):
+    name = "expected_initial_loss"
+    classes = [10, 2, 3] if case == "visible" else [int(c) for c in _rng(name, case).integers(4, 1000, 3)]
+    for c in classes:
+        got = _float(name, call(expected_initial_loss, name, c)[0], "the loss")
+        want = np.log(c)
+        if abs(got - want) > 1e-9 * want:
+            hint = ""
+            if abs(got - np.log10(c)) < 1e-9:
+                hint = " Likely mistake: log base 10; the softmax loss uses the natural log."
+            elif abs(got - 1.0 / c) < 1e-9:
+                hint = " Likely mistake: that is the probability 1/C of each class; the loss is -log(1/C)."
+            elif abs(got + want) < 1e-9:
+                hint = " Likely mistake: the sign; the loss is -log(1/C) = log(C) > 0."
+            raise CheckFailed(f"{name}({c}) returned {got:.6g}, expected log({c}) = {want:.6g}.{hint}")
+
+
+@_graded("check_initial_loss", points=2)
+def test_check_initial_loss(check_initial_loss, case="visible"):
+    name = "check_initial_loss"
+    if case == "visible":
+        cases = [(2.35, 10, None), (2.9, 10, None), (1.2, 10, None), (0.72, 2, None),
+                 (7.25, 1000, None), (2.75, 10, 0.25), (float("nan"), 10, None)]
+    else:
+        rng = _rng(name, case)
+        cases = []
+        for _ in range(8):
+            c = int(rng.integers(2, 500))
+            tol = float(rng.choice([0.05, 0.1, 0.2]))
+            dev = float(rng.choice([-1, 1]) * rng.uniform(0.0, 2 * tol))
+            if abs(abs(dev) - tol) < 0.01:
+                dev = 0.0
+            cases.append((np.log(c) * (1 + dev), c, tol))
+        cases.append((float("inf"), 7, 0.1))
+    for loss, c, tol in cases:
+        kwargs = {} if tol is None else {"tol": tol}
+        tol = 0.1 if tol is None else tol
+        got, _ = call(check_initial_loss, name, loss, c, **kwargs)
+        if not isinstance(got, dict):
+            raise CheckFailed(f"{name} must return a dict; got {type(got).__name__}.")
+        missing = {"loss", "expected", "relative_error", "verdict", "ok"} - set(got)
+        if missing:
+            raise CheckFailed(f"{name}: the returned dict misses {sorted(missing)}.")
+        expected = np.log(c)
+        rel = (loss - expected) / expected
+        if np.isfinite(loss):
+            verdict = "ok" if abs(rel) <= tol else ("too high" if rel > 0 else "too low")
+        else:
+            verdict = "not finite"
+        where = f"for loss={loss:.4g}, num_classes={c}, tol={tol:g}"
+        if abs(_float(name, got["expected"], "'expected'") - expected) > 1e-9 * expected:
+            raise CheckFailed(f"{name}: 'expected' is {got['expected']!r} {where}; it is log(C) = {expected:.6g}.")
+        if np.isfinite(loss):
+            r = _float(name, got["relative_error"], "'relative_error'")
+            if abs(r - rel) > 1e-9 * max(1.0, abs(rel)):
+                hint = (" Likely mistake: it must keep its sign (negative when the loss is below log C)."
+                        if abs(r - abs(rel)) < 1e-9 else
+                        " It is (loss - log C) / log C, relative, not absolute.")
+                raise CheckFailed(f"{name}: 'relative_error' is {r:.6g} {where}, expected {rel:.6g}.{hint}")
+        if got["verdict"] != verdict:
+            hint = ""
+            if verdict != "ok" and got["verdict"] == "ok":
+                hint = f" The relative deviation {rel:+.3g} is outside +/- tol."
+            elif verdict == "ok":
+                hint = f" The relative deviation {rel:+.3g} is within +/- tol (compare relative, not absolute, deviations)."
+            elif verdict == "not finite":
+                hint = " A NaN or inf loss must be reported as 'not finite' (NaN compares False with everything)."
+            raise CheckFailed(f"{name}: verdict {got['verdict']!r} {where}, expected {verdict!r}.{hint}")
+        if bool(got["ok"]) != (verdict == "ok"):
+            raise CheckFailed(f"{name}: 'ok' is {got['ok']!r} {where}; it is True exactly when the verdict is 'ok'.")
+
+
+# --------------------------------------------------------------------------
+def _gradient_problem(case, seed):
+    """A small tanh net with L2 plus a steep term: (params, loss_fn factory).
+
+    Built from the given layers only (affine, softmax loss), so the test does not
+    depend on any other graded function.
+    """
+    from ..layers import affine_backward, affine_forward, softmax_loss
+
+    rng = np.random.default_rng(seed)
+    if case == "visible":
+        D, H, C, N = 5, 6, 4, 8
+    else:
+        D, H, C, N = (int(v) for v in (rng.integers(3, 7), rng.integers(4, 8), rng.integers(3, 6), rng.integers(6, 12)))
+    reg = 0.1
+    X, y = rng.standard_normal((N, D)), rng.integers(0, C, N)
+    params = {"W1": 0.5 * rng.standard_normal((D, H)), "b1": 0.1 * rng.standard_normal(H),
+              "W2": 0.5 * rng.standard_normal((H, C)), "b2": 0.1 * rng.standard_normal(C),
+              "c": rng.uniform(-0.01, 0.01, 3)}   # exp(300 c): one-sided differences are visibly off here
+
+    def make_loss_fn(bug=None, calls=None):
+        def loss_fn(p):
+            if calls is not None:
+                calls.append(1)
+            p = {k: np.array(v, dtype=np.float64) for k, v in p.items()}
+            a, cache1 = affine_forward(X, p["W1"], p["b1"])
+            h = np.tanh(a)
+            scores, cache2 = affine_forward(h, p["W2"], p["b2"])
+            loss, dscores = softmax_loss(scores, y)
+            loss += 0.5 * reg * (np.sum(p["W1"] ** 2) + np.sum(p["W2"] ** 2)) + np.sum(np.exp(300 * p["c"]))
+            dh, dW2, db2 = affine_backward(dscores, cache2)
+            _, dW1, db1 = affine_backward(dh * (1 - h ** 2), cache1)
+            grads = {"W1": dW1 + reg * p["W1"], "b1": db1, "W2": dW2 + reg * p["W2"], "b2": db2,
+                     "c": 300 * np.exp(300 * p["c"])}
+            if bug is not None:
+                key, index, factor = bug
+                if index is None:
+                    grads[key] = grads[key] * factor
+                else:
+                    grads[key][index] = grads[key][index] * factor
+            return float(loss), grads
+        return loss_fn
+    return params, make_loss_fn
+
+
+def _report(name, fn, loss_fn, params, **kwargs):
+    before = {k: v.copy() for k, v in params.items()}
+    got, _ = call(fn, name, loss_fn, params, **kwargs)
+    if not isinstance(got, dict) or set(got) != set(params):
+        keys = sorted(got) if isinstance(got, dict) else type(got).__name__
+        raise CheckFailed(f"{name} must return a dict with one relative error per parameter "
+                          f"{sorted(params)}; got {keys}.")
+    for k in params:
+        if not np.array_equal(params[k], before[k]):
+            raise CheckFailed(f"{name}: params['{k}'] changed; restore each entry after perturbing it.")
+    return {k: _float(name, v, f"the error of '{k}'") for k, v in got.items()}
+
+
+@_graded("check_model_gradients", points=3)
+def test_check_model_gradients(check_model_gradients, case="visible"):
+    name = "check_model_gradients"
+    seed = 0 if case == "visible" else hidden_seed(name) % (2 ** 32)
+    rng = np.random.default_rng(seed + 1)
+    params, make = _gradient_problem(case, seed)
+    num_checks = 5
+    # 1. correct gradients: every error small; the steep term needs centered differences
+    calls = []
+    got = _report(name, check_model_gradients, make(calls=calls), params, num_checks=num_checks,
+                  rng=np.random.default_rng(seed))
+    for k, err in sorted(got.items(), key=lambda item: item[0] != "c"):   # the steep term first
+        if not err < 1e-5:
+            hint = (" Likely mistake: one-sided differences (L(p + h) - L(p)) / h; use centered ones, "
+                    "(L(p + h) - L(p - h)) / (2 h)." if k == "c" and err < 1e-1 else "")
+            raise CheckFailed(f"{name}: reported a relative error of {err:.3g} for '{k}', whose gradient "
+                              f"is correct (expected < 1e-5).{hint}")
+    budget = 1 + 2 * sum(min(v.size, num_checks) for v in params.values())
+    if len(calls) > budget + len(params):
+        raise CheckFailed(f"{name} called loss_fn {len(calls)} times; with num_checks={num_checks} it needs "
+                          f"{budget}. Sample num_checks entries of the large parameters (sparse sampling), "
+                          "do not check every entry.")
+    # 2. a whole parameter's gradient scaled: the error is (f - 1) / (f + 1) at every entry
+    weights = [k for k in params if k.startswith("W")]
+    key = weights[int(rng.integers(len(weights)))]
+    factor = 1.5 if case == "visible" else float(rng.uniform(1.3, 2.5))
+    got = _report(name, check_model_gradients, make(bug=(key, None, factor)), params, num_checks=num_checks,
+                  rng=np.random.default_rng(seed))
+    want = (factor - 1) / (factor + 1)
+    if abs(got[key] - want) > 1e-4:
+        hint = ""
+        if abs(got[key] - (factor - 1) / factor) < 1e-3 or abs(got[key] - (factor - 1)) < 1e-3:
+            hint = (" Likely mistake: divided by one gradient only; the relative error is "
+                    "|numeric - analytic| / max(1e-8, |numeric| + |analytic|).")
+        raise CheckFailed(f"{name}: '{key}' has an analytic gradient {factor:.3g} times the true one, so its "
+                          f"relative error is {want:.4g} at every entry; you reported {got[key]:.4g}.{hint}")
+    for k, err in got.items():
+        if k != key and not err < 1e-5:
+            raise CheckFailed(f"{name}: only '{key}' has a wrong gradient, but you reported {err:.3g} for '{k}'; "
+                              "perturb one entry at a time and compare with that parameter's gradient.")
+    # 3. a wrong entry of a small parameter must be found wherever it is: small tensors are checked entirely
+    small = [k for k in params if params[k].size <= num_checks]
+    for key, index in [(k, i) for k in small for i in range(params[k].size)]:
+        got = _report(name, check_model_gradients, make(bug=(key, (index,), 3.0)), params,
+                      num_checks=num_checks)
+        if not got[key] > 0.4:
+            raise CheckFailed(f"{name}: '{key}' has {params[key].size} <= num_checks entries and a wrong "
+                              f"gradient at entry {index}, but you reported {got[key]:.3g}. Check every entry "
+                              "of a parameter that has at most num_checks of them.")
+
+
+# --------------------------------------------------------------------------
+@_graded("overfit_small_subset", points=2)
+def test_overfit_small_subset(overfit_small_subset, case="visible"):
+    name = "overfit_small_subset"
+    rng = _rng(name, case)
+    N, D = (60, 7) if case == "visible" else (int(rng.integers(60, 120)), int(rng.integers(3, 12)))
+    X, y = rng.standard_normal((N, D)), rng.integers(0, 10, N)
+    sizes = [None, 25] if case == "visible" else [int(rng.integers(20, 51)), int(rng.integers(20, 51))]
+    for size, reach in zip(sizes, (True, False)):
+        n = 20 if size is None else size
+        T = int(rng.integers(30, 80))
+        losses = list(2.3 * np.exp(-np.linspace(0, 6, T)) + rng.uniform(0, 0.01, T))
+        accs = list(np.round(np.linspace(0.1, 1.0, 8), 3))
+        if not reach:   # 100% once, but not at the end
+            accs[-2:] = [1.0, 0.95]
+        seen = []
+
+        def train_fn(X_small, y_small, reg=None, **extra):
+            seen.append((np.array(X_small), np.array(y_small), reg, extra))
+            return {"loss_history": list(losses), "train_acc_history": list(accs)}
+        kwargs = {} if size is None else {"num_examples": size}
+        got, _ = call(overfit_small_subset, name, train_fn, X, y, **kwargs)
+        if len(seen) != 1:
+            raise CheckFailed(f"{name} must call train_fn exactly once; it called it {len(seen)} times.")
+        Xs, ys, reg, extra = seen[0]
+        if Xs.shape != (n, D) or not np.array_equal(Xs, X[:n]) or not np.array_equal(ys, y[:n]):
+            hint = " Likely mistake: you trained on the whole set." if Xs.shape[0] == N else ""
+            raise CheckFailed(f"{name}: train_fn received X of shape {Xs.shape}; expected the first "
+                              f"{n} examples, X[:{n}] of shape {(n, D)}.{hint}")
+        if reg is None or extra or float(reg) != 0.0:
+            raise CheckFailed(f"{name}: train_fn must be called as train_fn(X_small, y_small, reg) with "
+                              f"reg = 0.0 (regularization off); it got reg={reg!r}"
+                              f"{' and ' + str(sorted(extra)) if extra else ''}.")
+        if not isinstance(got, dict):
+            raise CheckFailed(f"{name} must return a dict; got {type(got).__name__}.")
+        want = {"num_examples": n, "final_loss": losses[-1], "final_train_acc": accs[-1], "reached_100": reach}
+        for key, value in want.items():
+            if key not in got:
+                raise CheckFailed(f"{name}: the returned dict misses '{key}'.")
+            if key == "reached_100":
+                if got[key] is not reach and got[key] != reach:
+                    raise CheckFailed(f"{name}: 'reached_100' is {got[key]!r} for a final training accuracy of "
+                                      f"{accs[-1]}; it is True exactly when the final accuracy is 1.0.")
+            elif abs(_float(name, got[key], f"'{key}'") - value) > 1e-12:
+                raise CheckFailed(f"{name}: '{key}' is {got[key]!r}, expected {value!r}.")
+        for key, value in (("loss_history", losses), ("train_acc_history", accs)):
+            if key not in got or len(got[key]) != len(value) or not np.allclose(got[key], value):
+                raise CheckFailed(f"{name}: '{key}' must be the training history returned by train_fn.")
+
+
+# --------------------------------------------------------------------------
+def synthetic_curves(rng):
+    """(description, expected diagnosis, losses) for each shape, drawn from rng."""
+    T = int(rng.integers(100, 600))
+    t = np.linspace(0, 1, T)
+    noise = lambda s: s * rng.standard_normal(T)
+    start, floor = float(rng.uniform(1.5, 3.0)), float(rng.uniform(0.2, 0.6))
+    curves = []
+    tau = float(rng.uniform(0.15, 0.3))
+    curves.append(("exponential decay over the whole run", "healthy",
+                   floor + (start - floor) * np.exp(-t / tau) + noise(0.02)))
+    curves.append(("linear decrease of 14% of the start", "healthy", start * (1 - 0.14 * t) + noise(0.002)))
+    curves.append(("linear decrease of 6% of the start", "too_flat", start * (1 - 0.06 * t) + noise(0.002)))
+    curves.append(("nearly constant", "too_flat", start + noise(0.01)))
+    curves.append(("linear decrease of 6% from a high start", "too_flat", 4 * start * (1 - 0.06 * t) + noise(0.002)))
+    curves.append(("linear decrease of 15% from a low start", "healthy", 0.5 * (1 - 0.15 * t) + noise(0.0005)))
+    level = float(rng.uniform(0.35, 0.6)) * start
+    curves.append(("drop within the first 3%, then flat", "lr_too_high",
+                   level + (start - level) * np.exp(-t / 0.01) + noise(0.03)))
+    t0 = float(rng.uniform(0.35, 0.5))
+    curves.append((f"flat until {t0:.0%} of the run, then a steep drop", "bad_init",
+                   np.where(t < t0, start, floor + (start - floor) * np.exp(-(t - t0) / 0.08)) + noise(0.01)))
+    nan_at = int(rng.integers(T // 3, T))
+    with_nan = floor + (start - floor) * np.exp(-t / tau)
+    with_nan[nan_at:] = np.nan
+    curves.append((f"healthy until iteration {nan_at}, then NaN", "exploding", with_nan))
+    curves.append(("growing exponentially past 3x the start", "exploding", start * np.exp(2 * t)))
+    curves.append(("slowly rising by 30% (never 3x)", "exploding", start * (1 + 0.3 * t) + noise(0.01)))
+    curves.append(("three losses ending in inf", "exploding", np.array([start, 2 * start, np.inf])))
+    curves.append(("two losses, the second 5x the first", "exploding", np.array([start, 5 * start])))
+    return curves
+
+
+HINTS = {
+    "exploding": "a NaN/inf loss, a loss above 3x the start, or an end more than 10% above the start means exploding",
+    "too_flat": "a decrease below 10% of the start (or a rise of at most 10%) means too flat",
+    "lr_too_high": "90% or more of the decrease reached in the 5-15% window means a too high learning rate",
+    "bad_init": "less than 15% of the decrease reached in the 20-30% window means a bad initialization",
+    "healthy": ("a curve that meets none of the rules is healthy (the flat rule is relative: a decrease of "
+                "at least 10% of the start is not flat, whatever the start)"),
+}
+
+
+@_graded("diagnose_loss_curve", points=3)
+def test_diagnose_loss_curve(diagnose_loss_curve, case="visible"):
+    name = "diagnose_loss_curve"
+    rng = _rng(name, case)
+    for _ in range(1 if case == "visible" else 3):
+        for description, want, losses in synthetic_curves(rng):
+            with np.errstate(all="ignore"):
+                got, _ = call(diagnose_loss_curve, name, np.asarray(losses, dtype=np.float64))
+            if got != want:
+                shown = got if isinstance(got, str) else f"a {type(got).__name__}"
+                raise CheckFailed(f"{name}: a curve of {len(losses)} losses, {description} (first "
+                                  f"{losses[0]:.3g}, last {losses[-1]:.3g}), was diagnosed {shown!r}; expected "
+                                  f"{want!r}: {HINTS[want]}. The rules apply in the documented order.")
+
+
+# --------------------------------------------------------------------------
+@_graded("update_weight_ratio", points=1)
+def test_update_weight_ratio(update_weight_ratio, case="visible"):
+    name = "update_weight_ratio"
+    rng = _rng(name, case)
+    shape = (20, 10) if case == "visible" else tuple(int(s) for s in rng.integers(2, 40, 2))
+    w = rng.standard_normal(shape) * 0.1 + 0.05
+    cases = []
+    for lr in (1e-1, 1e-3, 1e-6):
+        cases.append((w, w - lr * rng.standard_normal(shape)))
+    b = rng.standard_normal(shape[1])
+    cases.append((b, b + 0.2 * rng.standard_normal(shape[1])))
+    for before, after in cases:
+        got = _float(name, call(update_weight_ratio, name, before, after)[0], "the ratio")
+        want = np.linalg.norm(after - before) / np.linalg.norm(before)
+        if abs(got - want) > 1e-9 * want:
+            mistakes = [
+                ("divided by the norm of the weights after the update; use the weights before it.",
+                 np.linalg.norm(after - before) / np.linalg.norm(after)),
+                ("that is the change of the norm, | ||w_after|| - ||w_before|| |; the update is w_after - w_before.",
+                 abs(np.linalg.norm(after) - np.linalg.norm(before)) / np.linalg.norm(before)),
+                ("squared norms; the ratio is of the norms themselves.",
+                 np.sum((after - before) ** 2) / np.sum(before ** 2)),
+                ("the mean of elementwise ratios; the ratio is of the norms of the whole arrays.",
+                 np.mean(np.abs(after - before) / np.abs(before))),
+            ]
+            hint = next((f" Likely mistake: {text}" for text, value in mistakes if abs(got - value) <= 1e-9 * abs(value)), "")
+            raise CheckFailed(f"{name}: returned {got:.6g} for weights of shape {before.shape}, expected "
+                              f"||w_after - w_before|| / ||w_before|| = {want:.6g}.{hint}")
+    zero = np.zeros(shape)
+    for before in (w, zero):
+        got = _float(name, call(update_weight_ratio, name, before, before.copy())[0], "the ratio")
+        if got != 0.0:
+            raise CheckFailed(f"{name}: returned {got!r} when the weights (all {'zero' if before is zero else 'non-zero'}) "
+                              "did not change; expected 0.0 (as documented).")
+    got = _float(name, call(update_weight_ratio, name, zero, zero + 1e-3)[0], "the ratio")
+    if not (np.isinf(got) and got > 0):
+        raise CheckFailed(f"{name}: returned {got!r} for all-zero weights and a non-zero update; expected inf "
+                          "(as documented), not a division error.")
+
+
+# --------------------------------------------------------------------------
+def check_lr_sweep(lr_results):
+    """Visible check of the student-written learning-rate sweep (not graded); prints PASS or FAIL.
+
+    lr_results: dict learning rate -> list of training losses (the Solver's
+    loss_history), for at least 1e-6, a useful rate in [1e-3, 1e-1] and 1e6.
+    Returns True when it passes.
+    """
+    problems = []
+    if not isinstance(lr_results, dict) or not lr_results:
+        print("FAIL lr_results must be a dict {learning rate: loss history}.")
+        return False
+    rates = sorted(float(r) for r in lr_results)
+    hist = {float(r): np.asarray(v, dtype=np.float64) for r, v in lr_results.items()}
+    if 1e-6 not in hist or 1e6 not in hist:
+        problems.append("include the extremes 1e-6 and 1e6")
+    else:
+        low = hist[1e-6]
+        if low.size < 50:
+            problems.append("train at least 50 iterations at 1e-6")
+        elif abs(low[0] - low[-10:].mean()) > 0.05 * low[0]:
+            problems.append("at 1e-6 the loss should barely move; did you set optim_config={'learning_rate': lr}?")
+        high = hist[1e6]
+        if high.size >= 50 and np.all(np.isfinite(high)) and high.max() < 3 * high[0]:
+            problems.append("at 1e6 the loss should explode (NaN/inf or above 3x its start) and the Solver stop")
+    useful = [r for r in rates if 1e-3 <= r <= 1e-1]
+    if not useful:
+        problems.append("include at least one rate between 1e-3 and 1e-1")
+    elif not any(np.all(np.isfinite(hist[r])) and hist[r][-10:].mean() < 0.7 * hist[r][0] for r in useful):
+        problems.append("no rate in [1e-3, 1e-1] lowered the loss by 30%; train longer (200 iterations)")
+    if problems:
+        print("FAIL " + "; ".join(problems) + ".")
+        return False
+    print(f"PASS the sweep covers {', '.join(f'{r:g}' for r in rates)}: 1e-6 barely moves, 1e6 explodes, "
+          "and a rate in [1e-3, 1e-1] trains.")
+    return True
