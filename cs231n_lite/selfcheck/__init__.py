@@ -10,6 +10,7 @@ first, so edits to cs231n_lite/*.py are picked up without restarting.
 import importlib
 
 from . import activations, initialization, normalization, preprocessing  # noqa: F401  (register their tests)
+from . import optimization  # noqa: F401  (notebook 07)
 from .feedback import CheckFailed
 from .registry import REGISTRY
 
