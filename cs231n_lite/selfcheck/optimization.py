@@ -245,10 +245,7 @@ def test_adam(adam, case="visible"):
         raise CheckFailed(f"{name}: the weights after the first step contain NaN or inf. Likely mistake: "
                           + T_AFTER)
     _, config = _rule_test(name, adam, case, _adam_variants)
-    steps = len(dws)
-    if config.get("t") != steps:
-        raise CheckFailed(f"{name}: config['t'] is {config.get('t')!r} after {steps} steps from a fresh "
-                          f"config, expected {steps} (t = 1 after the first step).")
+    steps, fresh_t = len(dws), config.get("t")
     t0 = int(f["t0"])
     state = {"m": f["m0"], "v": f["v0"], "t": t0}
     what = f"resumed from a saved state with t = {t0}"
@@ -256,6 +253,9 @@ def test_adam(adam, case="visible"):
     mistakes = [(text, _simulate(step, w0, dws, {k: np.copy(v) for k, v in state.items()}))
                 for text, step, _ in _adam_variants(h)]
     _expect_trajectory(name, got, f["ws_resume"], what, mistakes, steps)
+    if fresh_t != steps:
+        raise CheckFailed(f"{name}: config['t'] is {fresh_t!r} after {steps} steps from a fresh "
+                          f"config, expected {steps} (t = 1 after the first step).")
     if config.get("t") != t0 + steps:
         raise CheckFailed(f"{name}: config['t'] is {config.get('t')!r} after {steps} steps from t = {t0}, "
                           f"expected {t0 + steps}.")
@@ -266,7 +266,7 @@ def test_adam(adam, case="visible"):
 # --------------------------------------------------------------------------
 # schedules
 
-def _schedule_test(name, fn, case, args_of, variants):
+def _schedule_test(name, fn, case, args_of, variants, nonfinite_hint=""):
     f = load(TOPIC, name, case)
     its = [int(i) for i in f["iterations"]]
     values = []
@@ -276,6 +276,10 @@ def _schedule_test(name, fn, case, args_of, variants):
             raise CheckFailed(f"{name} must return one number (the learning rate); got {type(lr).__name__}.")
         values.append(float(lr))
     its_arr = np.array(its, dtype=np.float64)
+    bad = [it for it, v in zip(its, values) if not np.isfinite(v)]
+    if bad:
+        raise CheckFailed(f"{name}: the learning rate is {values[its.index(bad[0])]} at iteration {bad[0]}; "
+                          f"the reference is {float(f['lr'][its.index(bad[0])]):.6g}.{nonfinite_hint}")
     with np.errstate(all="ignore"):
         mistakes = [(text, wrong(f, its_arr)) for text, wrong in variants]
     expect_array(name, f"lr at iterations {its[:4]}...{its[-2:]}", np.array(values), f["lr"], TOL,
@@ -320,7 +324,8 @@ def test_inverse_time_decay(inverse_time_decay, case="visible"):
         ("k is ignored: base_lr / (1 + k * iteration).", lambda f, i: lr0(f) / (1 + i)),
         ("k multiplies the result instead of the iteration: base_lr / (1 + k * iteration).",
          lambda f, i: lr0(f) * k(f) / (1 + i)),
-    ])
+    ], nonfinite_hint=" Likely mistake: the 1 is missing; at iteration 0 the rate must be base_lr, "
+                      "base_lr / (1 + k * iteration).")
 
 
 # --------------------------------------------------------------------------
