@@ -439,9 +439,12 @@ def optimization_fixtures(case, seed):
                             "shape": [200, 300] if visible else [int(rng.integers(150, 250)), 256]})
     dshape = (6, 7) if visible else tuple(rng.integers(4, 9, 2))
     x, dout = rng.standard_normal(dshape), rng.standard_normal(dshape)
-    mask_seed = int(rng.integers(2 ** 31))
-    param = {"keep_prob": keep_prob, "mode": "train", "seed": mask_seed}
-    _, (_, mask) = layers.dropout_forward(x, dict(param))
+    while True:   # both kept and dropped units (else some wrong backward passes equal the right one)
+        mask_seed = int(rng.integers(2 ** 31))
+        param = {"keep_prob": keep_prob, "mode": "train", "seed": mask_seed}
+        _, (_, mask) = layers.dropout_forward(x, dict(param))
+        if min(mask.sum(), (~mask).sum()) >= 3:
+            break
     b = {"x": x, "dout": dout, "keep_prob": keep_prob, "seed": mask_seed, "mask": mask,
          "dx": layers.dropout_backward(dout, (param, mask))}
     _numeric(lambda v: layers.dropout_forward(v, dict(param))[0], x, dout, "dx", b)

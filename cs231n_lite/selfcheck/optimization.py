@@ -12,7 +12,7 @@ each statistic within Z = 5.5 standard errors, as the initializers are.
 """
 import numpy as np
 
-from .feedback import CheckFailed, call, expect_array, expect_gradients, expect_outputs
+from .feedback import CheckFailed, call, diagnose, expect_array, expect_gradients, expect_outputs
 from .fixtures import hidden_seed, load
 from .registry import graded
 
@@ -276,12 +276,16 @@ def _schedule_test(name, fn, case, args_of, variants, nonfinite_hint=""):
             raise CheckFailed(f"{name} must return one number (the learning rate); got {type(lr).__name__}.")
         values.append(float(lr))
     its_arr = np.array(its, dtype=np.float64)
-    bad = [it for it, v in zip(its, values) if not np.isfinite(v)]
-    if bad:
-        raise CheckFailed(f"{name}: the learning rate is {values[its.index(bad[0])]} at iteration {bad[0]}; "
-                          f"the reference is {float(f['lr'][its.index(bad[0])]):.6g}.{nonfinite_hint}")
     with np.errstate(all="ignore"):
         mistakes = [(text, wrong(f, its_arr)) for text, wrong in variants]
+    finite = np.isfinite(values)
+    if not finite.all():
+        first = int(np.flatnonzero(~finite)[0])
+        # a wrong formula may overflow at large iterations: recognise it on the finite ones
+        known = diagnose(np.array(values)[finite], [(t, np.asarray(w)[finite]) for t, w in mistakes], TOL)
+        hint = f" Likely mistake: {known}" if known else nonfinite_hint
+        raise CheckFailed(f"{name}: the learning rate is {values[first]} at iteration {its[first]}; "
+                          f"the reference is {float(f['lr'][first]):.6g}.{hint}")
     expect_array(name, f"lr at iterations {its[:4]}...{its[-2:]}", np.array(values), f["lr"], TOL,
                  context={"iteration": its_arr}, mistakes=mistakes)
 
