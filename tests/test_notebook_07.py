@@ -63,6 +63,9 @@ def test_rules_on_the_deep_net(nb7):
         assert max(loss[rule]) < 0.75 * min(loss["sgd"]), rule
         assert min(acc[rule]) > max(acc["sgd"]) + 0.05, rule
         assert r["mean_val_accuracy"][rule] > 0.7
+    # what the text says about the defaults: AdaGrad and RMSProp end lower than momentum, Nesterov and Adam
+    for rule in ("adagrad", "rmsprop"):
+        assert max(loss[rule]) < min(min(loss[r]) for r in ("momentum_update", "nesterov_momentum", "adam"))
 
 
 def test_adagrad_rate_shrinks_rmsprop_and_adam_do_not(nb7):
@@ -105,7 +108,8 @@ def test_dropout_narrows_the_gap(nb7):
     g = nb7["dropout_gap"]
     assert g["train_accuracy"]["plain"] > 0.97                 # the small set is overfit
     assert g["gap"]["dropout 0.5"] < g["gap"]["plain"] - 0.05
-    assert abs(g["val_accuracy"]["dropout 0.5"] - g["val_accuracy"]["plain"]) < 0.05
+    assert abs(g["val_accuracy"]["dropout 0.5"] - g["val_accuracy"]["plain"]) < 0.02   # "about the same"
+    assert g["train_accuracy"]["dropout 0.5"] < g["train_accuracy"]["plain"] - 0.03
 
 
 def test_dropout_is_a_geometric_ensemble_for_one_hidden_layer(nb7):
@@ -121,7 +125,8 @@ def test_l2_shrinks_weights_and_the_gap(nb7):
     assert all(a > b for a, b in zip(norms, norms[1:]))        # monotone in the strength
     assert norms[-1] < 0.1 * norms[0]
     assert gap[0] > 0.15 and gap[-1] < gap[0] - 0.1
-    assert val[-1] < val[0] - 0.1                             # the strongest setting underfits
+    assert val[-1] < val[0] - 0.1 and val[-2] < val[0] - 0.02   # the two strongest settings underfit
+    assert abs(gap[1] - gap[0]) < 0.03                        # a small strength changes little
 
 
 def test_batchnorm_and_dropout_measured(nb7):

@@ -377,3 +377,15 @@ def test_adam_lr_search_check():
     assert not T.check_adam_lr_search({1e-4: 1.5, 1e-3: 0.6, 1e-2: 0.5, 1e-1: 2.3}, 1e-3)
     assert not T.check_adam_lr_search({1e-4: 1.5, 1e-3: 0.6, 1e-2: 0.7, 1e-1: 2.3}, 1e-4) is True
     assert not T.check_adam_lr_search({1e-3: 1.0, 2e-3: 0.9, 3e-3: 0.8, 4e-3: 0.85}, 3e-3)
+
+
+@pytest.mark.parametrize("rule", ["momentum_update", "nesterov_momentum", "adagrad", "rmsprop", "adam"])
+def test_solver_trains_with_each_rule_by_name(rule):
+    from cs231n_lite.solver import Solver
+    rng = np.random.default_rng(5)
+    X, y = rng.standard_normal((60, 8)), rng.integers(0, 3, 60)
+    data = {"X_train": X, "y_train": y, "X_val": X[:20], "y_val": y[:20]}
+    net = FullyConnectedNet([10], input_dim=8, num_classes=3, seed=0, weight_scale=0.1)
+    solver = Solver(net, data, update_rule=rule, optim_config={"learning_rate": 1e-2}, batch_size=20,
+                    num_iterations=60, progress=False, keep_best=False).train()
+    assert solver.stop_reason is None and np.mean(solver.loss_history[-5:]) < solver.loss_history[0]
