@@ -361,3 +361,73 @@ def __getattr__(name):
         from . import normalization
         return getattr(normalization, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# --------------------------------------------------------------------------
+# Dropout (notebook 07)
+
+def _dropout_rng(dropout_param):
+    """The Generator dropout draws from: param['rng'], else a new one from param['seed']."""
+    if dropout_param.get("rng") is not None:
+        return dropout_param["rng"]
+    return np.random.default_rng(dropout_param.get("seed"))
+
+
+def dropout_forward(x, dropout_param):
+    """Inverted dropout: keep each unit with probability keep_prob, scale kept ones by 1 / keep_prob.
+
+    Scaling in training keeps the expected activation unchanged, so test
+    mode is the identity.
+
+    Inputs:
+    - x: array of any shape
+    - dropout_param: dict with
+      - keep_prob: probability of *keeping* a unit, in (0, 1]
+      - mode: 'train' (drop) or 'test' (identity); default 'train'
+      - rng: a numpy.random.Generator to draw the mask from, or
+      - seed: seed of a new Generator (used when there is no rng)
+
+    Returns a tuple of:
+    - out: same shape as x
+    - cache: (dropout_param, mask); mask is a boolean array of x's shape,
+      True where the unit was kept (None in test mode)
+    """
+    p = dropout_param["keep_prob"]
+    mode = dropout_param.get("mode", "train")
+    if mode not in ("train", "test"):
+        raise ValueError(f"dropout mode must be 'train' or 'test', got {mode!r}")
+    mask = None
+    if mode == "train":
+        rng = _dropout_rng(dropout_param)
+        ### BEGIN SOLUTION
+        mask = rng.random(x.shape) < p
+        out = x * mask / p
+        ### END SOLUTION
+    else:
+        ### BEGIN SOLUTION
+        out = x.copy()
+        ### END SOLUTION
+    cache = (dropout_param, mask)
+    return out, cache
+
+
+def dropout_backward(dout, cache):
+    """Backward pass of dropout_forward: the gradient flows through the kept units only.
+
+    Inputs:
+    - dout: upstream gradient, same shape as the forward's x
+    - cache: (dropout_param, mask) from dropout_forward
+
+    Returns:
+    - dx: same shape as dout
+    """
+    dropout_param, mask = cache
+    p = dropout_param["keep_prob"]
+    mode = dropout_param.get("mode", "train")
+    ### BEGIN SOLUTION
+    if mode == "train":
+        dx = dout * mask / p
+    else:
+        dx = dout.copy()
+    ### END SOLUTION
+    return dx

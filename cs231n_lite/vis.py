@@ -212,6 +212,27 @@ def plot_loss_gallery(curves, labels, window=10):
         ax.set(title=f"{name}\n-> {labels[name]}", xlabel="iteration")
         ax.title.set_fontsize(9)
     np.atleast_1d(axes)[0].set_ylabel("training loss")
+# --------------------------------------------------------------------------
+# notebook 07: update rules and regularization
+
+def plot_surface_paths(f, paths, extent, title, levels=30):
+    """Paths of several update rules over the contours of a 2-D function.
+
+    Inputs:
+    - f: f(X, Y) -> Z, vectorized over grids
+    - paths: dict rule name -> array (T, 2) of successive points
+    - extent: (xmin, xmax, ymin, ymax)
+    """
+    xs = np.linspace(extent[0], extent[1], 200)
+    ys = np.linspace(extent[2], extent[3], 200)
+    X, Y = np.meshgrid(xs, ys)
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    ax.contour(X, Y, f(X, Y), levels=levels, cmap="Greys", linewidths=0.6)
+    for name, path in paths.items():
+        path = np.asarray(path)
+        ax.plot(path[:, 0], path[:, 1], "-o", ms=1.5, lw=1, label=f"{name} ({len(path) - 1} steps)")
+    ax.set(xlim=extent[:2], ylim=extent[2:], xlabel="w1", ylabel="w2", title=title)
+    ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     return fig
 
@@ -234,5 +255,39 @@ def plot_update_ratios(histories, guide=1e-3, window=10):
         ax.set(title=label, xlabel="iteration")
     np.atleast_1d(axes)[0].set_ylabel("log10(||update|| / ||w||)")
     np.atleast_1d(axes)[-1].legend(fontsize=8)
+def plot_lines(curves, xlabel, ylabel, title, x=None, logx=False, logy=False, marker=None):
+    """One line per entry of curves (dict name -> sequence), over x (default 0..T-1)."""
+    fig, ax = plt.subplots(figsize=(6.5, 3.8))
+    for name, values in curves.items():
+        values = np.asarray(values, dtype=np.float64)
+        xs = np.arange(values.size) if x is None else x
+        ax.plot(xs, values, marker=marker, label=name)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_train_val(results, title, xlabel=None):
+    """Grouped bars of train and validation accuracy per setting.
+
+    Inputs:
+    - results: dict setting -> (train_accuracy, val_accuracy)
+    """
+    names = list(results)
+    pos = np.arange(len(names))
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    for offset, k, label in ((-0.2, 0, "train"), (0.2, 1, "validation")):
+        bars = ax.bar(pos + offset, [results[n][k] for n in names], width=0.4, label=label)
+        ax.bar_label(bars, fmt="%.2f", fontsize=7)
+    ax.set_xticks(pos, names)
+    ax.set(ylabel="accuracy", title=title, ylim=(0, 1.1))
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig

@@ -2,7 +2,7 @@
 
 Architecture, for L - 1 hidden layers:
 
-    {affine - [normalization] - activation} x (L - 1) - affine - softmax
+    {affine - [normalization] - activation - [dropout]} x (L - 1) - affine - softmax
 
 Layers are looked up in ``cs231n_lite.layers`` by name when the network
 runs, so the network always uses the student's current implementation.
@@ -54,7 +54,8 @@ class FullyConnectedNet:
     def __init__(self, hidden_dims, input_dim=784, num_classes=10,
                  activation="relu", activation_kwargs=None,
                  initializer="gaussian", weight_scale=1e-2, bias_init=0.0,
-                 normalization=None, reg=0.0, dtype=np.float64, seed=None):
+                 normalization=None, reg=0.0, dtype=np.float64, seed=None,
+                 dropout_keep_prob=None, dropout_seed=None, regularizer=None):
         """
         Inputs:
         - hidden_dims: list of hidden layer sizes (may be empty)
@@ -74,6 +75,12 @@ class FullyConnectedNet:
         - reg: L2 strength; the loss adds 0.5 * reg * sum(W ** 2)
         - dtype: float dtype of all parameters and computations
         - seed: seed of the Generator used for initialization
+        - dropout_keep_prob: None (no dropout) or the keep probability of
+          inverted dropout (layers.dropout_forward) after every hidden activation
+        - dropout_seed: seed of the Generator the dropout masks are drawn from
+        - regularizer: None (the built-in L2 above), or a callable
+          (params, reg) -> (loss, grads) such as regularization.l2_penalty,
+          whose loss is added to the data loss and grads to the gradients
         """
         if normalization not in (None, *NORMALIZATIONS):
             raise ValueError(f"normalization must be None, 'batchnorm' or 'layernorm', "
@@ -82,6 +89,9 @@ class FullyConnectedNet:
         self.activation_kwargs = dict(activation_kwargs or {})
         self.normalization = normalization
         self.reg = reg
+        self.dropout_keep_prob = dropout_keep_prob
+        self.dropout_rng = np.random.default_rng(dropout_seed)
+        self.regularizer = regularizer
         self.dtype = dtype
         self.num_layers = len(hidden_dims) + 1
         _layer_pair(activation)  # fail early on a misspelt name
@@ -126,7 +136,11 @@ class FullyConnectedNet:
                 h, act_cache = act_forward(a, p[f"alpha{i}"])
             else:
                 h, act_cache = act_forward(a, **self.activation_kwargs)
-            caches.append((affine_cache, norm_cache, act_cache))
+            drop_cache = None
+            if self.dropout_keep_prob is not None:
+                h, drop_cache = layers.dropout_forward(
+                    h, {"keep_prob": self.dropout_keep_prob, "mode": mode, "rng": self.dropout_rng})
+            caches.append((affine_cache, norm_cache, act_cache, drop_cache))
             hidden.append((a, h))
         L = self.num_layers
         scores, out_cache = layers.affine_forward(h, self.params[f"W{L}"], self.params[f"b{L}"])
@@ -174,15 +188,21 @@ class FullyConnectedNet:
             return scores
 
         data_loss, dscores = layers.softmax_loss(scores, y)
-        weights = [self.params[f"W{i}"] for i in range(1, self.num_layers + 1)]
-        loss = data_loss + 0.5 * self.reg * sum(np.sum(w * w) for w in weights)
+        if self.regularizer is None:
+            weights = [self.params[f"W{i}"] for i in range(1, self.num_layers + 1)]
+            loss = data_loss + 0.5 * self.reg * sum(np.sum(w * w) for w in weights)
+        else:
+            reg_loss, reg_grads = self.regularizer(self.params, self.reg)
+            loss = data_loss + reg_loss
 
         grads = {}
         L = self.num_layers
         dh, grads[f"W{L}"], grads[f"b{L}"] = layers.affine_backward(dscores, out_cache)
         _, act_backward = _layer_pair(self.activation)
         for i in range(L - 1, 0, -1):
-            affine_cache, norm_cache, act_cache = caches[i - 1]
+            affine_cache, norm_cache, act_cache, drop_cache = caches[i - 1]
+            if drop_cache is not None:
+                dh = layers.dropout_backward(dh, drop_cache)
             if self.activation == "prelu":
                 da, grads[f"alpha{i}"] = act_backward(dh, act_cache)
             else:
@@ -191,8 +211,11 @@ class FullyConnectedNet:
                 _, norm_backward = _layer_pair(self.normalization)
                 da, grads[f"gamma{i}"], grads[f"beta{i}"] = norm_backward(da, norm_cache)
             dh, grads[f"W{i}"], grads[f"b{i}"] = layers.affine_backward(da, affine_cache)
-        for i in range(1, L + 1):
-            grads[f"W{i}"] = grads[f"W{i}"] + self.reg * self.params[f"W{i}"]
+        if self.regularizer is None:
+            for i in range(1, L + 1):
+                grads[f"W{i}"] = grads[f"W{i}"] + self.reg * self.params[f"W{i}"]
+        else:
+            grads = {k: g + reg_grads[k] for k, g in grads.items()}
         return loss, grads
 
     def num_parameters(self):

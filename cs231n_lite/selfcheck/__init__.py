@@ -11,6 +11,7 @@ import importlib
 
 from . import activations, initialization, normalization, preprocessing  # noqa: F401  (register their tests)
 from . import babysitting  # noqa: F401
+from . import optimization  # noqa: F401  (notebook 07)
 from .feedback import CheckFailed
 from .registry import REGISTRY
 
