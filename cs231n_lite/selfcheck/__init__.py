@@ -9,7 +9,7 @@ first, so edits to cs231n_lite/*.py are picked up without restarting.
 """
 import importlib
 
-from . import activations, initialization, normalization, preprocessing  # noqa: F401  (register their tests)
+from . import activations, hyperopt, initialization, normalization, preprocessing  # noqa: F401  (register their tests)
 from .feedback import CheckFailed
 from .registry import REGISTRY
 
