@@ -427,13 +427,14 @@ def hyperopt_fixtures(case, seed):
         acc = 0.8 - 0.1 * (np.log10(lrs) + 2.7) ** 2
         scenarios.append(("log_uniform", 1e-5, 1e-1, lrs, acc, np.ones(20), 5))          # interior optimum
         acc_up = 0.5 + 0.1 * np.log10(lrs)
-        ok = (np.log10(lrs) < -1.2).astype(float)                                        # the top ones aborted
-        acc_up = np.where(ok > 0, acc_up, 0.95)    # an aborted run's metric must not count
-        scenarios.append(("log_uniform", 1e-5, 1e-1, lrs, acc_up, ok, 3))               # best near the edge
+        scenarios.append(("log_uniform", 1e-5, 1e-1, lrs, acc_up, np.ones(20), 3))       # best near the edge
         regs = r.uniform(0.0, 1.0, 12)
         scenarios.append(("uniform", 0.0, 1.0, regs, 0.7 - (regs - 0.05) ** 2, np.ones(12), 4))  # lower edge
         sizes = r.integers(16, 513, 10).astype(float)
         scenarios.append(("int", 16, 512, sizes, -np.abs(sizes - 300) / 1000, np.ones(10), 3))
+        ok = (np.log10(lrs) < -1.5).astype(float)                                        # aborted: high lr
+        acc_ab = np.where(ok > 0, 0.8 - 0.1 * (np.log10(lrs) + 2.7) ** 2, 0.95)
+        scenarios.append(("log_uniform", 1e-5, 1e-1, lrs, acc_ab, ok, 3))
     else:
         for kind in rng.permutation(["log_uniform", "uniform", "int", "log_uniform"]):
             n = int(rng.integers(6, 25))
@@ -496,6 +497,9 @@ def hyperopt_fixtures(case, seed):
                 curve = np.round(1.0 - curve, 2)
             plateau_cases.append((curve, float(10 ** rng.uniform(-4, 0)), float(rng.choice([0.1, 0.2, 0.5])),
                                   int(rng.integers(1, 4)), mode, float(rng.choice([0.0, 0.015]))))
+        rising = np.round(np.sort(rng.uniform(0.3, 0.8, 3)), 2)       # then a long plateau: several cuts
+        flat = np.r_[rising, np.full(int(rng.integers(5, 9)), rising[-1])]
+        plateau_cases.append((flat, float(10 ** rng.uniform(-3, 0)), 0.5, int(rng.integers(1, 3)), 1, 0.0))
     for i, (history, patience, mode, min_delta) in enumerate(stop_cases):
         out = hyperopt.early_stopping(history, patience, mode=["min", "max"][mode], min_delta=min_delta)
         add("early_stopping", {f"history_{i}": history, f"patience_{i}": patience, f"mode_{i}": mode,
