@@ -205,7 +205,7 @@ def test_trial_status(trial_status, case="visible"):
     factor = float(f["factor"])
     names = {k: v.format(f=factor) for k, v in STATUS_NAMES.items()}
     for i, (history, code) in enumerate(zip(f["histories"], f["codes"].astype(int))):
-        status, _ = call(trial_status, name, list(history), abort_factor=factor)
+        status, _ = call(trial_status, name, [float(v) for v in history], abort_factor=factor)
         if status != names[code]:
             hint = ""
             first = history[0]
