@@ -425,21 +425,22 @@ def test_early_stopping(early_stopping, case="visible"):
             raise CheckFailed(f"{name} must return a dict with best_epoch, best_value, stop_epoch, params.")
         best, stop = int(f[f"best_epoch_{i}"]), int(f[f"stop_epoch_{i}"])
         what = f"history {history}, patience {patience}, mode {mode!r}, min_delta {min_delta:g}"
-        if out["stop_epoch"] != stop:
-            raise CheckFailed(f"{name}: {what}: stop_epoch {out['stop_epoch']}, expected {stop} (stop at the first "
-                              f"epoch {patience} epochs after the best without improvement).")
         if out["best_epoch"] != best:
             hint = ""
             values = np.array(history)
             target = values.max() if mode == "max" else values.min()
-            if values[out["best_epoch"]] == target and out["best_epoch"] > stop:
+            ties = any(history[e] == history[best] for e in range(best + 1, stop + 1))
+            if values[out["best_epoch"]] == target and out["best_epoch"] > stop and out["stop_epoch"] == stop:
                 hint = (" Likely mistake: you took the best of the whole history; training stopped at "
                         f"epoch {stop}, so later epochs were never run.")
-            elif history[out["best_epoch"]] == history[best]:
+            elif ties:
                 hint = " Likely mistake: a tie is not an improvement; the earliest of equal values stays best."
             elif min_delta:
                 hint = f" Likely mistake: an improvement must beat the best by more than min_delta = {min_delta:g}."
             raise CheckFailed(f"{name}: {what}: best_epoch {out['best_epoch']}, expected {best}.{hint}")
+        if out["stop_epoch"] != stop:
+            raise CheckFailed(f"{name}: {what}: stop_epoch {out['stop_epoch']}, expected {stop} (stop at the first "
+                              f"epoch {patience} epochs after the best without improvement).")
         if not math.isclose(float(out["best_value"]), history[best], rel_tol=1e-12):
             raise CheckFailed(f"{name}: best_value {out['best_value']}, expected history[{best}] = {history[best]}.")
         params = out["params"]
