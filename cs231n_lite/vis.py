@@ -233,6 +233,20 @@ def plot_surface_paths(f, paths, extent, title, levels=30):
         ax.plot(path[:, 0], path[:, 1], "-o", ms=1.5, lw=1, label=f"{name} ({len(path) - 1} steps)")
     ax.set(xlim=extent[:2], ylim=extent[2:], xlabel="w1", ylabel="w2", title=title)
     ax.legend(fontsize=7, loc="best")
+# --- notebook 06: hyperparameter optimization -------------------------------
+
+def plot_search_comparison(budgets, curves, ylabel="best objective found", title="random vs grid search"):
+    """Mean best value found vs number of trials, one line per method.
+
+    Inputs:
+    - budgets: list of trial counts
+    - curves: dict method -> (means, standard errors), one entry per budget
+    """
+    fig, ax = plt.subplots(figsize=(5.5, 3.5))
+    for method, (means, errors) in curves.items():
+        ax.errorbar(budgets, means, yerr=errors, marker="o", capsize=3, label=method)
+    ax.set(xlabel="number of trials", ylabel=ylabel, title=title)
+    ax.legend()
     fig.tight_layout()
     return fig
 
@@ -289,5 +303,50 @@ def plot_train_val(results, title, xlabel=None):
     if xlabel:
         ax.set_xlabel(xlabel)
     ax.legend(fontsize=8, loc="lower right")
+def plot_search_scatter(passes, x="lr", y="reg", metric="val_acc", title="validation accuracy per trial"):
+    """Trials of one or more search passes on log-log axes, coloured by the metric.
+
+    Inputs:
+    - passes: dict name -> list of trial dicts (hyperopt.random_search's output);
+      trials whose status is not 'ok' are drawn as red crosses
+    """
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    markers = "osD^v"
+    scatter = None
+    for (name, trials), marker in zip(passes.items(), markers):
+        ok = [t for t in trials if t["status"] == "ok"]
+        bad = [t for t in trials if t["status"] != "ok"]
+        if ok:
+            scatter = ax.scatter([t["config"][x] for t in ok], [t["config"][y] for t in ok],
+                                 c=[t["result"][metric] for t in ok], cmap="viridis", marker=marker,
+                                 vmin=0.1, vmax=0.9, edgecolors="k", linewidths=0.3, label=name)
+        if bad:
+            ax.scatter([t["config"][x] for t in bad], [t["config"][y] for t in bad], marker="x",
+                       color="red", label=f"{name}: aborted")
+    ax.set(xscale="log", yscale="log", xlabel=x, ylabel=y, title=title)
+    if scatter is not None:
+        fig.colorbar(scatter, ax=ax, label=metric)
+    ax.legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def plot_epoch_curves(runs, marks=None, title="validation accuracy per epoch"):
+    """Validation curves per epoch (left) and the learning rate used (right, log scale).
+
+    Inputs:
+    - runs: dict name -> dict with 'val_acc' and 'rates' lists (hyperopt.train_by_epoch's output)
+    - marks: dict label -> epoch index, drawn as vertical lines on the left panel
+    """
+    fig, (ax, ax_lr) = plt.subplots(1, 2, figsize=(11, 3.6))
+    for name, run in runs.items():
+        ax.plot(np.arange(1, len(run["val_acc"]) + 1), run["val_acc"], marker=".", label=name)
+        ax_lr.plot(np.arange(1, len(run["rates"]) + 1), run["rates"], marker=".", label=name)
+    for (label, epoch), style in zip((marks or {}).items(), ("--", ":", "-.")):
+        ax.axvline(epoch + 1, color="gray", linestyle=style, label=label)
+    ax.set(xlabel="epoch", ylabel="validation accuracy", title=title)
+    ax_lr.set(xlabel="epoch", ylabel="learning rate", yscale="log", title="learning rate used")
+    ax.legend(fontsize=8)
+    ax_lr.legend(fontsize=8)
     fig.tight_layout()
     return fig

@@ -150,7 +150,7 @@ def test_bad_case_is_rejected():
 @pytest.mark.parametrize("student", ["alice", "bob", "carol"])
 def test_reference_passes_every_hidden_test(installed, student):
     installed(HiddenSource(SECRET, student))
-    assert len(REGISTRY) == 39
+    assert len(REGISTRY) >= 39     # every registered function, whatever later notebooks add
     for name, spec in REGISTRY.items():
         spec.test(reference(spec), case="hidden")
 
@@ -274,7 +274,8 @@ def test_check_flags_a_stale_committed_fixture(tmp_path):
 
 def test_generate_writes_only_visible_fixtures(tmp_path):
     paths = make_fixtures.generate(tmp_path)
-    assert sorted(p.name for p in paths) == ["activations.npz", "normalization.npz", "preprocessing.npz"]
+    assert sorted(p.name for p in paths) == sorted(f"{topic}.npz" for topic in make_fixtures.TOPICS)
+    assert {"activations.npz", "normalization.npz", "preprocessing.npz"} <= {p.name for p in paths}
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in paths)
     with np.load(tmp_path / "activations.npz") as f:
         assert "sigmoid_forward/x_extreme" not in f.files     # the hidden regime's extra input

@@ -77,7 +77,7 @@ def test_every_graded_function_is_a_stub_naming_its_notebook(release_dir):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert len(lines) == len(REGISTRY) == 39
+    assert len(lines) == len(REGISTRY) >= 39
     for name, line in zip(REGISTRY, lines):
         spec = REGISTRY[name]
         if name == "spatial_batchnorm_backward":   # its test first needs the forward's cache
