@@ -354,28 +354,6 @@ def optimization_fixtures(case, seed):
     epsilon is large (1e-3-ish) next to some tiny gradients, so eps inside the
     square root shows; decay rates and betas are far from 0.5, so a swapped
     average shows; keep_prob is never 0.5, so a drop probability shows.
-# trial_status codes in the fixtures: 0 'ok', 1 'aborted: NaN', 2 'aborted: loss > Fx initial'
-STATUS_CODES = {hyperopt.STATUS_OK: 0, hyperopt.STATUS_NAN: 1}
-SPEC_KIND_CODES = {"log_uniform": 0, "uniform": 1, "int": 2}
-
-
-def _status_code(status):
-    return STATUS_CODES.get(status, 2)
-
-
-def _plateau_curve(rng, n):
-    """A validation-accuracy-like curve: rises, plateaus, with noise and repeated values."""
-    t = np.arange(n)
-    curve = 0.9 - 0.5 * np.exp(-t / rng.uniform(1.5, 4.0)) + rng.normal(0, 0.01, n)
-    return np.round(curve, 2)   # rounding makes ties, as accuracies on a fixed set have
-
-
-def hyperopt_fixtures(case, seed):
-    """Fixtures of the deterministic hyperparameter-search functions (notebook 06).
-
-    trial_status: loss histories -> status codes; grid_search: a space ->
-    the grid in order; refine_range, early_stopping, decay_on_plateau:
-    several scenarios each, fields suffixed _<i> (n_cases gives how many).
     """
     visible = _check_case(case)
     rng = np.random.default_rng(seed)
@@ -472,6 +450,38 @@ def hyperopt_fixtures(case, seed):
          "dx": layers.dropout_backward(dout, (param, mask))}
     _numeric(lambda v: layers.dropout_forward(v, dict(param))[0], x, dout, "dx", b)
     add("dropout_backward", b)
+    return fx
+
+
+# trial_status codes in the fixtures: 0 'ok', 1 'aborted: NaN', 2 'aborted: loss > Fx initial'
+STATUS_CODES = {hyperopt.STATUS_OK: 0, hyperopt.STATUS_NAN: 1}
+SPEC_KIND_CODES = {"log_uniform": 0, "uniform": 1, "int": 2}
+
+
+def _status_code(status):
+    return STATUS_CODES.get(status, 2)
+
+
+def _plateau_curve(rng, n):
+    """A validation-accuracy-like curve: rises, plateaus, with noise and repeated values."""
+    t = np.arange(n)
+    curve = 0.9 - 0.5 * np.exp(-t / rng.uniform(1.5, 4.0)) + rng.normal(0, 0.01, n)
+    return np.round(curve, 2)   # rounding makes ties, as accuracies on a fixed set have
+
+
+def hyperopt_fixtures(case, seed):
+    """Fixtures of the deterministic hyperparameter-search functions (notebook 06).
+
+    trial_status: loss histories -> status codes; grid_search: a space ->
+    the grid in order; refine_range, early_stopping, decay_on_plateau:
+    several scenarios each, fields suffixed _<i> (n_cases gives how many).
+    """
+    visible = _check_case(case)
+    rng = np.random.default_rng(seed)
+    fx = {}
+
+    def add(name, fields):
+        for k, v in fields.items():
             fx[f"{name}/{k}"] = np.asarray(v, dtype=np.float64)
 
     # trial_status ---------------------------------------------------------
