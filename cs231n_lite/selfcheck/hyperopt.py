@@ -297,7 +297,7 @@ def test_random_search(random_search, case="visible"):
         raise CheckFailed(f"{name}: only {distinct} distinct configs in {n_trials} trials. Likely mistake: the "
                           "config is drawn once, outside the loop; draw a new one for every trial.")
     lrs = np.array([t["config"]["lr"] for t in trials])
-    if np.mean(lrs >= 0.1) > 0.5:
+    if np.mean(lrs >= 0.1) > 0.75:   # log-uniform: 20% (visible) or 29% (hidden) expected; linear: 90%+
         raise CheckFailed(f"{name}: {np.mean(lrs >= 0.1):.0%} of the learning rates are >= 0.1; 'lr' is "
                           "'log_uniform', so draw configs with sample_config(space, rng).")
     # the given Generator is used (and advanced), the global state is not
