@@ -75,6 +75,7 @@ class Codec:
         if isinstance(value, int) and not isinstance(value, bool):
             return value if abs(value) < 2 ** 63 else {"$bigint": str(value)}
         if isinstance(value, float):
+            value = float(value)   # np.float64 too (its repr is 'np.float64(nan)')
             return {"$float": repr(value)} if value != value or value in (float("inf"), float("-inf")) else value
         if isinstance(value, np.ndarray):
             return self._encode_array(value)

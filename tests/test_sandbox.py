@@ -174,3 +174,9 @@ def test_detached_children_are_gone_after_the_session(tmp_path):
     assert alive, "the probe's child should have been running during the session"
     time.sleep(0.2)
     assert subprocess.run(["pgrep", "-f", "sleep 2718"], capture_output=True).returncode != 0
+
+
+def test_numpy_nan_and_inf_scalars_cross_as_floats():
+    codec = Codec()
+    back = codec.decode(wire.json.loads(wire.json.dumps(codec.encode([np.float64("nan"), np.float64("-inf")]))))
+    assert np.isnan(back[0]) and back[1] == float("-inf")
