@@ -18,6 +18,10 @@ def execute(path):
     env_backup = dict(os.environ)
     os.environ.pop("NBGRADER_EXECUTION", None)
     os.environ["MPLBACKEND"] = "Agg"
+    # one BLAS/OpenMP thread in the kernel (the setup cells also pin it with threadpoolctl):
+    # the measured numbers and run times do not depend on the machine's load
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
     try:
         NotebookClient(nb, timeout=300, kernel_name="python3",
                        resources={"metadata": {"path": str(path.parent)}}).execute()
@@ -66,7 +70,7 @@ def test_nb1_slopes(nb1):
     assert s["max_slope"]["sigmoid"] == pytest.approx(0.25, abs=1e-6)
     assert s["max_slope"]["tanh"] == pytest.approx(1.0, abs=1e-6)
     assert s["max_slope"]["relu"] == 1.0
-    at = s["slope_at_minus_10"]
+    at = s["slope_at_minus_10"]              # leaky_relu with its default alpha 0.01
     assert at["sigmoid"] == pytest.approx(4.5396e-5, rel=1e-3)
     assert at["relu"] == 0.0 and at["leaky_relu"] == pytest.approx(0.01)
     assert at["elu"] == pytest.approx(4.54e-5, rel=1e-2)
@@ -98,21 +102,49 @@ def test_nb1_not_zero_centered(nb1):
     assert steps["all-positive inputs"] > 2 * steps["zero-centered inputs"]
 
 
+def mean(values):
+    return sum(values) / len(values)
+
+
+def test_nb1_output_means_experiment(nb1):
+    m = nb1["output_means"]
+    assert m["relu"] == pytest.approx(0.3989, abs=0.01) and abs(m["tanh"]) < 0.01
+    # ELU is closer to zero-mean than ReLU, but clearly not zero-mean
+    assert 0.1 < m["elu"] < 0.5 * m["relu"]
+    assert m["leaky_relu"] > 0.95 * m["relu"]
+
+
 def test_nb1_dead_relus(nb1):
-    dead = nb1["dead_units"]["dead_fraction"]
-    assert dead["relu, lr 0.02"] <= 0.02
-    assert dead["relu, lr 0.2"] >= 0.10
-    assert dead["relu, lr 0.2, bias 0.01"] != dead["relu, lr 0.2"]
-    assert dead["leaky_relu, lr 0.2"] == 0.0 and dead["elu, lr 0.2"] == 0.0
-    assert nb1["dead_units"]["val_accuracy"]["relu, lr 0.02"] > 0.75   # it really trained
+    d = nb1["dead_units"]
+    inactive, slope = d["inactive_fraction"], d["slope_of_inactive_units"]
+    assert len(d["seeds"]) >= 3
+    assert max(inactive["relu, lr 0.02"]) <= 0.02
+    assert min(inactive["relu, lr 0.2"]) >= 0.15                          # a large update kills units
+    # the bias of 0.01 is not a reliable cure: its effect is within the spread over seeds
+    bias_effect = abs(mean(inactive["relu, lr 0.2, bias 0.01"]) - mean(inactive["relu, lr 0.2"]))
+    assert bias_effect < 0.15
+    # Leaky ReLU / ELU units are pushed to the negative side too, but keep passing gradient
+    assert min(inactive["leaky_relu, lr 0.2"]) >= 0.1 and min(inactive["elu, lr 0.2"]) >= 0.1
+    assert all(s == 0 for s in slope["relu, lr 0.2"])
+    assert all(s == pytest.approx(0.01) for s in slope["leaky_relu, lr 0.2"])
+    assert all(0 < s < 0.1 for s in slope["elu, lr 0.2"])                # e^x of very negative inputs
+    assert min(d["val_accuracy"]["relu, lr 0.02"]) > 0.75                 # it really trained
+
+
+def test_nb1_prelu_learns_its_slopes(nb1):
+    p = nb1["prelu_slopes"]
+    low, high = p["alpha_10th_90th_percentile"]
+    assert high - low > 0.1 and abs(p["alpha_mean"] - p["alpha_start"]) > 0.05
 
 
 def test_nb1_convergence(nb1):
     c = nb1["convergence"]
     its = c["iterations_to_target"]
-    assert its["relu"] is not None and its["tanh"] is not None
-    assert its["relu"] < c["max_iterations"] / 5
-    assert c["sigmoid_over_relu"] > 3
+    assert len(c["seeds"]) >= 3
+    assert all(i is not None and i < c["max_iterations"] / 5 for i in its["relu"] + its["tanh"])
+    assert min(c["sigmoid_over_relu"]) > 3                 # reproduces on every seed
+    # the lecture's ~6x of ReLU over tanh does not reproduce here, as the notebook says
+    assert max(c["tanh_over_relu"]) < 2
 
 
 def test_nb1_maxout_parameters(nb1):
