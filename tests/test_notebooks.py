@@ -288,11 +288,19 @@ def test_nb2_data_cloud(nb2):
     np.testing.assert_allclose(cov["whitened (PCA)"], np.eye(2), atol=1e-6)
 
 
-def test_nb2_whitened_covariance_is_identity_on_kept_components(nb2):
+def test_nb2_whitened_covariance_is_identity_on_kept_components_only(nb2):
     w = nb2["whitening"]
-    assert w["kept_components"] >= 20
-    assert w["kept_diagonal_min"] > 0.9 and w["kept_off_diagonal_max"] < 1e-8
+    assert 20 <= w["whitened_directions"] < w["of_directions"] / 2       # eps 1e-2 whitens a minority
+    assert w["kept_diagonal_min"] >= 0.89 and w["kept_off_diagonal_max"] < 1e-8
+    # ...and in pixel space the covariance is NOT the identity, as the text says
+    assert w["pixel_diagonal_median"] < 0.7 and w["largest_pixel_covariance_after"] > 0.1
     assert w["largest_pixel_covariance_before"] > 0.05
+
+
+def test_nb2_whitening_eps_experiment(nb2):
+    counts = list(nb2["whitening_eps"]["whitened_directions"].values())    # eps decreasing
+    assert all(a <= b for a, b in zip(counts, counts[1:])) and counts[-1] > 5 * counts[1]
+    assert nb2["whitening_eps"]["whitened_directions"]["0.01"] == nb2["whitening"]["whitened_directions"]
 
 
 def test_nb2_mean_image_vs_channel_mean(nb2):
@@ -300,19 +308,29 @@ def test_nb2_mean_image_vs_channel_mean(nb2):
     assert "CIFAR-10" in c["source"] or "matplotlib" in c["source"]
     assert c["pixel_mean_left_after_mean_image"] < 1e-9
     assert c["channel_mean_left_after_channel_mean"] < 1e-9
-    assert c["pixel_mean_left_after_channel_mean"] > 1.0      # the per-channel mean leaves spatial structure
-    assert c["mean_abs_difference_of_the_two"] > 0.5
+    # the text says: photo patches have no per-position structure beyond sampling noise,
+    # CIFAR-10 has a lot
+    if c["source"].startswith("CIFAR-10"):
+        assert c["position_structure_over_noise"] > 5
+    else:
+        assert 0.5 < c["position_structure_over_noise"] < 2
 
 
 def test_nb2_input_scale(nb2):
     s = nb2["input_scale"]
     its = s["iterations_to_loss_0_6"]
-    assert its["standardized"] is not None and its["raw [0, 255]"] is None
-    assert its["zero-centered"] is None or its["zero-centered"] > its["standardized"]
+    assert len(s["seeds"]) >= 3
+    assert its["raw [0, 255]"] == [None] * len(s["seeds"])
+    assert None not in its["raw [0, 1]"] + its["zero-centered [0, 1]"] + its["standardized"]
+    # centering helps a little on every seed, standardizing a lot
+    assert all(c < r for c, r in zip(its["zero-centered [0, 1]"], its["raw [0, 1]"]))
+    assert all(2 * z < c for z, c in zip(its["standardized"], its["zero-centered [0, 1]"]))
     assert s["initial_loss"]["raw [0, 255]"] > 10 * s["initial_loss"]["standardized"]
 
 
 def test_nb2_test_statistics_inflate_the_reported_accuracy(nb2):
     leak = nb2["leakage"]
-    assert leak["unshifted_test_accuracy"] > 0.75
+    assert leak["same_distribution_train_statistics"] > 0.75
+    # same distribution: the refitted mean changes little; shifted: it inflates the number
+    assert abs(leak["same_distribution_test_statistics"] - leak["same_distribution_train_statistics"]) < 0.03
     assert leak["shifted_test_statistics"] > leak["shifted_train_statistics"] + 0.1
