@@ -55,13 +55,13 @@ def plot_per_layer(values, ylabel, title, log=True):
     Inputs:
     - values: dict name -> sequence of per-layer values
     """
-    fig, ax = plt.subplots(figsize=(6, 3.8))
+    fig, ax = plt.subplots(figsize=(8, 3.8))
     for name, v in values.items():
         ax.plot(np.arange(1, len(v) + 1), v, marker="o", label=name)
     if log:
         ax.set_yscale("log")
     ax.set(xlabel="layer", ylabel=ylabel, title=title)
-    ax.legend()
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))   # outside: hides no point
     fig.tight_layout()
     return fig
 

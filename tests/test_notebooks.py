@@ -183,6 +183,19 @@ def test_nb3_ten_layer_statistics(nb3):
     assert all(0.5 < s < 1.5 for s in he) and 0.5 < he[-1] / he[0] < 2              # stable
     dW = t["dW_norm_per_layer"]
     assert max(dW["tanh, std 0.01"]) < 1e-3 * min(dW["relu, He"])
+    # std 1.0: saturated, yet the weight gradients are the largest and grow towards the input
+    std1 = dW["tanh, std 1.0"]
+    assert std1[0] > 100 * max(max(v) for k, v in dW.items() if k != "tanh, std 1.0")
+    assert all(lower > 2 * upper for lower, upper in zip(std1, std1[1:]))
+    # every other setting: about the same norm at every layer (the text's "flat" sentence)
+    for name, v in dW.items():
+        if name != "tanh, std 1.0":
+            assert max(v) < 1.5 * min(v), name
+
+
+def test_nb3_scale_prediction_experiment(nb3):
+    p = nb3["scale_prediction"]
+    assert p["prediction"] / 1.5 < p["std_ratio_085"] < 1.5 * p["prediction"]
 
 
 def test_nb3_only_he_trains_the_deep_net(nb3):
@@ -199,7 +212,11 @@ def test_nb3_lsuv(nb3):
     assert lsuv["variance_before"][-1] < 1e-3
     assert all(abs(v - 1) < 0.1 for v in lsuv["variance_after"])
     assert all(abs(v - 1) < 0.25 for v in lsuv["variance_held_out"])
-    assert nb3["lsuv_training"]["final_loss_lsuv"] < 2.0
+    t = nb3["lsuv_training"]
+    assert len(t["seeds"]) >= 3
+    assert max(t["final_loss_lsuv"]) < 2.0 and max(t["final_loss_he"]) < 2.0     # both train
+    # "at least as well as He", the only claim the text makes
+    assert sum(t["final_loss_lsuv"]) / 3 < sum(t["final_loss_he"]) / 3 + 0.1
 
 
 def test_nb3_slider_cell_shows_a_static_figure(executed):
