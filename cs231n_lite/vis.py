@@ -154,7 +154,7 @@ def plot_layer_histograms(activations, title, bins=40, value_range=None):
     L = len(activations)
     fig, axes = plt.subplots(1, L, figsize=(1.6 * L, 1.9), sharey=True)
     for i, (ax, h) in enumerate(zip(np.atleast_1d(axes), activations), start=1):
-        ax.hist(np.ravel(h), bins=bins, range=value_range, color="C0")
+        ax.hist(np.ravel(h), bins=bins, range=value_range, color="C0", histtype="stepfilled")  # one patch: fast
         if value_range is not None:
             ax.set_xlim(value_range)
         ax.set_title(f"layer {i}\nstd {np.std(h):.2g}", fontsize=7)
