@@ -109,6 +109,17 @@ c.Autograde.autograde_preprocessors = [
 ]
 c.TrustedGrades.secret_file = os.path.join(INSTRUCTOR, "secret")
 
+# Formgrader renders math with the MathJax that the Jupyter server ships
+# (jupyter-server-mathjax), not from a CDN: instructor/lib/grading/templates
+# holds formgrade/mathjax.html.j2, which shadows nbconvert's macro because
+# template directories listed first are searched first. nbgrader's own
+# templates follow (generate_feedback adds them only when this is unset).
+import nbgrader
+c.HTMLExporter.extra_template_basedirs = [
+    os.path.join(INSTRUCTOR, "lib", "grading", "templates"),
+    os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
+]
+
 # Feedback shows results, never the hidden tests' code.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
