@@ -235,6 +235,7 @@ def test_instructor_grade_survives_regrading(page, course, tmp_path):
         # Formgrader binds its score boxes once the grades are fetched and MathJax is done
         page.wait_for_function("MathJax.loaded === true", timeout=30_000)
         page.wait_for_load_state("networkidle")
+        page.locator(".MathJax_Display").first.scroll_into_view_if_needed()
         page.screenshot(path=str(tmp_path / "formgrader.png"))
         assert "needs_manual_grade" in box.get_attribute("class")      # shown as not reviewed
         with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url
