@@ -36,14 +36,43 @@ def _fmt(value):
     return str(value)
 
 
+class Measured(dict):
+    """The values report() returns: a plain dict that IPython does not echo.
+
+    report() already showed them once; without this, a report(...) call on
+    the last line of a cell would print the same numbers a second time as
+    the cell's Out[] value.
+    """
+
+    def _ipython_display_(self):
+        pass
+
+
+def pin_blas_threads(threads=1):
+    """Limit numpy's BLAS/OpenMP thread pools to `threads` (call after importing numpy).
+
+    Timings and floating-point results (the summation order of a matrix
+    product depends on the thread count) then do not depend on how many
+    cores the machine has or how busy it is. Returns the number of thread
+    pools limited (0 if threadpoolctl is not installed).
+    """
+    try:
+        from threadpoolctl import threadpool_info, threadpool_limits
+    except ImportError:
+        return 0
+    threadpool_limits(limits=threads)   # not used as a context manager: stays in force
+    return len(threadpool_info())
+
+
 def report(experiment, **values):
     """Print ``values`` under a heading and attach them as JSON; returns them.
 
     Inside IPython the output is one display item with a text/plain part
     (what a person reads) and a machine-readable part (what the tests
-    read); elsewhere the text is printed.
+    read); elsewhere the text is printed. The returned dict is not echoed
+    again when report() ends a cell.
     """
-    values = _plain(values)
+    values = Measured(_plain(values))
     text = "\n".join([f"[{experiment}]"] + [f"  {k}: {_fmt(v)}" for k, v in values.items()])
     try:
         from IPython import get_ipython
@@ -90,3 +119,19 @@ def first_below(values, threshold, window=20):
     """Iterations until the smoothed curve first drops below threshold (None if never)."""
     hits = np.flatnonzero(smooth(values, window) < threshold)
     return int(hits[0]) + 1 if hits.size else None
+
+
+def check_experiment(experiment, **conditions):
+    """Print PASS, or FAIL with each condition that does not hold; returns True on PASS.
+
+    Inputs:
+    - experiment: the name shown
+    - conditions: description -> bool, e.g. ``elu_mean_below_relu=elu < relu``
+      (underscores are shown as spaces)
+    """
+    failed = [name.replace("_", " ") for name, ok in conditions.items() if not bool(ok)]
+    if failed:
+        print(f"FAIL {experiment}: " + "; ".join(failed))
+    else:
+        print(f"PASS {experiment}")
+    return not failed

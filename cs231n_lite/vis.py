@@ -8,6 +8,26 @@ import numpy as np
 from .measure import smooth
 
 
+def plot_seed_spread(values, ylabel, title):
+    """A bar at the mean of each entry, with one dot per seed, so seed noise is visible.
+
+    Inputs:
+    - values: dict name -> sequence of numbers (one per seed; None is skipped)
+    """
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    names = list(values)
+    for i, name in enumerate(names):
+        v = np.array([x for x in values[name] if x is not None], dtype=float)
+        ax.bar(i, v.mean(), color="C0", alpha=0.5)
+        ax.plot(np.full(v.size, i), v, "ko", ms=4)
+        ax.text(i, v.max(), f" {v.min():.2g}-{v.max():.2g}", ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(range(len(names)), names, rotation=15, ha="right")
+    ax.margins(y=0.15)
+    ax.set(ylabel=ylabel, title=f"{title}\n(bar: mean; dots: one per seed; label: range)")
+    fig.tight_layout()
+    return fig
+
+
 def plot_activations(x, outputs, derivatives):
     """Each activation and its derivative, side by side.
 
@@ -35,13 +55,13 @@ def plot_per_layer(values, ylabel, title, log=True):
     Inputs:
     - values: dict name -> sequence of per-layer values
     """
-    fig, ax = plt.subplots(figsize=(6, 3.8))
+    fig, ax = plt.subplots(figsize=(8, 3.8))
     for name, v in values.items():
         ax.plot(np.arange(1, len(v) + 1), v, marker="o", label=name)
     if log:
         ax.set_yscale("log")
     ax.set(xlabel="layer", ylabel=ylabel, title=title)
-    ax.legend()
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))   # outside: hides no point
     fig.tight_layout()
     return fig
 
@@ -67,18 +87,22 @@ def plot_paths(paths, target, title="weight updates"):
     return fig
 
 
-def plot_loss_curves(histories, threshold=None, window=20, title="training loss"):
+def plot_loss_curves(histories, threshold=None, window=20, title="training loss", log=False):
     """Smoothed loss curves, with an optional horizontal target line.
 
     Inputs:
     - histories: dict name -> sequence of per-iteration losses
+    - log: logarithmic loss axis (the tick labels stay in loss units)
     """
     fig, ax = plt.subplots(figsize=(6.5, 4))
     for name, h in histories.items():
         ax.plot(smooth(h, window), label=name)
     if threshold is not None:
-        ax.axhline(threshold, color="gray", ls="--", lw=1, label=f"target {threshold:g}")
-    ax.set(xlabel="iteration", ylabel=f"loss (moving average of {window})", title=title)
+        ax.axhline(threshold, color="gray", ls="--", lw=1, label=f"target loss {threshold:g}")
+    if log:
+        ax.set_yscale("log")
+    ax.set(xlabel="iteration", ylabel=f"loss (moving average of {window}{', log scale' if log else ''})",
+           title=title)
     ax.legend()
     fig.tight_layout()
     return fig
@@ -118,16 +142,21 @@ def show_images(X, y, class_names, per_class=6):
     return fig
 
 
-def plot_layer_histograms(activations, title, bins=40):
+def plot_layer_histograms(activations, title, bins=40, value_range=None):
     """One histogram per layer of the values in each array.
 
     Inputs:
     - activations: list of L arrays (the outputs of layers 1..L)
+    - value_range: (low, high) shared by every panel, so that a layer whose values
+      collapse towards 0 shows a narrow spike instead of being rescaled to fill
+      its panel; None lets each panel choose its own range
     """
     L = len(activations)
     fig, axes = plt.subplots(1, L, figsize=(1.6 * L, 1.9), sharey=True)
     for i, (ax, h) in enumerate(zip(np.atleast_1d(axes), activations), start=1):
-        ax.hist(np.ravel(h), bins=bins, color="C0")
+        ax.hist(np.ravel(h), bins=bins, range=value_range, color="C0", histtype="stepfilled")  # one patch: fast
+        if value_range is not None:
+            ax.set_xlim(value_range)
         ax.set_title(f"layer {i}\nstd {np.std(h):.2g}", fontsize=7)
         ax.tick_params(labelsize=6)
         ax.set_yticks([])

@@ -81,21 +81,32 @@ def to_grade(course_dir, regrade=()):
             or record.get(s, {}).get("fingerprint") != _hash_files(folder / s / ASSIGNMENT)]
 
 
-def _manual_state(course_dir, students):
-    """{student: {(notebook, grade_id): (manual_score, needs_manual_grade)}} of hand-graded answers."""
+def read_grades(course_dir, students, keep):
+    """{student: [keep(notebook name, grade) ...]} for every grade of each student's submission.
+
+    keep returns what to collect from an nbgrader Grade (read while the
+    gradebook is open), or None to skip it; students without a submission
+    in the gradebook are left out.
+    """
     from nbgrader.api import Gradebook, MissingEntry
 
-    state = {}
+    out = {}
     with Gradebook(_db_url(course_dir), COURSE_ID) as gb:
         for student in students:
             try:
                 submission = gb.find_submission(ASSIGNMENT, student)
             except MissingEntry:
                 continue
-            state[student] = {(nb.name, g.name): (g.manual_score, g.needs_manual_grade)
-                              for nb in submission.notebooks for g in nb.grades
-                              if g.manual_score is not None}
-    return state
+            kept = (keep(nb.name, g) for nb in submission.notebooks for g in nb.grades)
+            out[student] = [k for k in kept if k is not None]
+    return out
+
+
+def _manual_state(course_dir, students):
+    """{student: {(notebook, grade_id): (manual_score, needs_manual_grade)}} of hand-graded answers."""
+    keep = lambda nb, g: ((nb, g.name), (g.manual_score, g.needs_manual_grade)) \
+        if g.manual_score is not None else None
+    return {s: dict(pairs) for s, pairs in read_grades(course_dir, students, keep).items()}
 
 
 def _restore_manual_state(course_dir, before, old_answers, new_answers):

@@ -18,7 +18,7 @@ with or without a network.
 import re
 from pathlib import Path
 
-from grading.autograde import _db_url, submissions
+from grading.autograde import read_grades, submissions
 from grading.course import ASSIGNMENT, COURSE_ID, run_nbgrader
 
 WRAP_CSS = ("<style>/* cs231n-lite: messages wrap */ .output_area pre, .output_subarea pre "
@@ -71,18 +71,7 @@ def offline_math(html, scripts):
 
 def ungraded_answers(course_dir, students):
     """{student: [(notebook, grade_id), ...]} of written answers still waiting for a grade."""
-    from nbgrader.api import Gradebook, MissingEntry
-
-    waiting = {}
-    with Gradebook(_db_url(course_dir), COURSE_ID) as gb:
-        for student in students:
-            try:
-                submission = gb.find_submission(ASSIGNMENT, student)
-            except MissingEntry:
-                continue
-            waiting[student] = [(nb.name, g.name) for nb in submission.notebooks for g in nb.grades
-                                if g.needs_manual_grade]
-    return waiting
+    return read_grades(course_dir, students, lambda nb, g: (nb, g.name) if g.needs_manual_grade else None)
 
 
 def mark_ungraded(html, grade_ids):

@@ -1,6 +1,12 @@
 """Shared, expensive fixtures: one nbgrader course built, submitted and graded per session."""
-import numpy as np
-import pytest
+import os
+
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")   # before numpy: results and timings independent of the machine
+
+import numpy as np  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+import pytest  # noqa: E402
 
 from cs231n_lite.selfcheck.feedback import CheckFailed
 from cs231n_lite.selfcheck.fixtures import install_hidden
@@ -51,6 +57,7 @@ def failure_message(test, wrong, case="visible"):
 
 
 ALL_VARIANTS = {**variants.ALL_VARIANTS, **EXTRA_VARIANTS}
+threadpool_limits(1)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -18,6 +18,10 @@ def execute(path):
     env_backup = dict(os.environ)
     os.environ.pop("NBGRADER_EXECUTION", None)
     os.environ["MPLBACKEND"] = "Agg"
+    # one BLAS/OpenMP thread in the kernel (the setup cells also pin it with threadpoolctl):
+    # the measured numbers and run times do not depend on the machine's load
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
     try:
         NotebookClient(nb, timeout=300, kernel_name="python3",
                        resources={"metadata": {"path": str(path.parent)}}).execute()
@@ -66,7 +70,7 @@ def test_nb1_slopes(nb1):
     assert s["max_slope"]["sigmoid"] == pytest.approx(0.25, abs=1e-6)
     assert s["max_slope"]["tanh"] == pytest.approx(1.0, abs=1e-6)
     assert s["max_slope"]["relu"] == 1.0
-    at = s["slope_at_minus_10"]
+    at = s["slope_at_minus_10"]              # leaky_relu with its default alpha 0.01
     assert at["sigmoid"] == pytest.approx(4.5396e-5, rel=1e-3)
     assert at["relu"] == 0.0 and at["leaky_relu"] == pytest.approx(0.01)
     assert at["elu"] == pytest.approx(4.54e-5, rel=1e-2)
@@ -98,21 +102,49 @@ def test_nb1_not_zero_centered(nb1):
     assert steps["all-positive inputs"] > 2 * steps["zero-centered inputs"]
 
 
+def mean(values):
+    return sum(values) / len(values)
+
+
+def test_nb1_output_means_experiment(nb1):
+    m = nb1["output_means"]
+    assert m["relu"] == pytest.approx(0.3989, abs=0.01) and abs(m["tanh"]) < 0.01
+    # ELU is closer to zero-mean than ReLU, but clearly not zero-mean
+    assert 0.1 < m["elu"] < 0.5 * m["relu"]
+    assert m["leaky_relu"] > 0.95 * m["relu"]
+
+
 def test_nb1_dead_relus(nb1):
-    dead = nb1["dead_units"]["dead_fraction"]
-    assert dead["relu, lr 0.02"] <= 0.02
-    assert dead["relu, lr 0.2"] >= 0.10
-    assert dead["relu, lr 0.2, bias 0.01"] != dead["relu, lr 0.2"]
-    assert dead["leaky_relu, lr 0.2"] == 0.0 and dead["elu, lr 0.2"] == 0.0
-    assert nb1["dead_units"]["val_accuracy"]["relu, lr 0.02"] > 0.75   # it really trained
+    d = nb1["dead_units"]
+    inactive, slope = d["inactive_fraction"], d["slope_of_inactive_units"]
+    assert len(d["seeds"]) >= 3
+    assert max(inactive["relu, lr 0.02"]) <= 0.02
+    assert min(inactive["relu, lr 0.2"]) >= 0.15                          # a large update kills units
+    # the bias of 0.01 is not a reliable cure: its effect is within the spread over seeds
+    bias_effect = abs(mean(inactive["relu, lr 0.2, bias 0.01"]) - mean(inactive["relu, lr 0.2"]))
+    assert bias_effect < 0.15
+    # Leaky ReLU / ELU units are pushed to the negative side too, but keep passing gradient
+    assert min(inactive["leaky_relu, lr 0.2"]) >= 0.1 and min(inactive["elu, lr 0.2"]) >= 0.1
+    assert all(s == 0 for s in slope["relu, lr 0.2"])
+    assert all(s == pytest.approx(0.01) for s in slope["leaky_relu, lr 0.2"])
+    assert all(0 < s < 0.1 for s in slope["elu, lr 0.2"])                # e^x of very negative inputs
+    assert min(d["val_accuracy"]["relu, lr 0.02"]) > 0.75                 # it really trained
+
+
+def test_nb1_prelu_learns_its_slopes(nb1):
+    p = nb1["prelu_slopes"]
+    low, high = p["alpha_10th_90th_percentile"]
+    assert high - low > 0.1 and abs(p["alpha_mean"] - p["alpha_start"]) > 0.05
 
 
 def test_nb1_convergence(nb1):
     c = nb1["convergence"]
     its = c["iterations_to_target"]
-    assert its["relu"] is not None and its["tanh"] is not None
-    assert its["relu"] < c["max_iterations"] / 5
-    assert c["sigmoid_over_relu"] > 3
+    assert len(c["seeds"]) >= 3
+    assert all(i is not None and i < c["max_iterations"] / 5 for i in its["relu"] + its["tanh"])
+    assert min(c["sigmoid_over_relu"]) > 3                 # reproduces on every seed
+    # the lecture's ~6x of ReLU over tanh does not reproduce here, as the notebook says
+    assert max(c["tanh_over_relu"]) < 2
 
 
 def test_nb1_maxout_parameters(nb1):
@@ -151,6 +183,19 @@ def test_nb3_ten_layer_statistics(nb3):
     assert all(0.5 < s < 1.5 for s in he) and 0.5 < he[-1] / he[0] < 2              # stable
     dW = t["dW_norm_per_layer"]
     assert max(dW["tanh, std 0.01"]) < 1e-3 * min(dW["relu, He"])
+    # std 1.0: saturated, yet the weight gradients are the largest and grow towards the input
+    std1 = dW["tanh, std 1.0"]
+    assert std1[0] > 100 * max(max(v) for k, v in dW.items() if k != "tanh, std 1.0")
+    assert all(lower > 2 * upper for lower, upper in zip(std1, std1[1:]))
+    # every other setting: about the same norm at every layer (the text's "flat" sentence)
+    for name, v in dW.items():
+        if name != "tanh, std 1.0":
+            assert max(v) < 1.5 * min(v), name
+
+
+def test_nb3_scale_prediction_experiment(nb3):
+    p = nb3["scale_prediction"]
+    assert p["prediction"] / 1.5 < p["std_ratio_085"] < 1.5 * p["prediction"]
 
 
 def test_nb3_only_he_trains_the_deep_net(nb3):
@@ -167,7 +212,11 @@ def test_nb3_lsuv(nb3):
     assert lsuv["variance_before"][-1] < 1e-3
     assert all(abs(v - 1) < 0.1 for v in lsuv["variance_after"])
     assert all(abs(v - 1) < 0.25 for v in lsuv["variance_held_out"])
-    assert nb3["lsuv_training"]["final_loss_lsuv"] < 2.0
+    t = nb3["lsuv_training"]
+    assert len(t["seeds"]) >= 3
+    assert max(t["final_loss_lsuv"]) < 2.0 and max(t["final_loss_he"]) < 2.0     # both train
+    # "at least as well as He", the only claim the text makes
+    assert sum(t["final_loss_lsuv"]) / 3 < sum(t["final_loss_he"]) / 3 + 0.1
 
 
 def test_nb3_slider_cell_shows_a_static_figure(executed):
@@ -206,6 +255,11 @@ def test_nb4_batchnorm_survives_bad_init_scales(nb4):
     s = nb4["init_scale"]["scales_that_train"]
     assert len(s["batchnorm"]) >= len(s["no normalization"]) + 3
     assert len(s["batchnorm"]) == len(nb4["init_scale"]["scales"])
+    # ...but not equally well: the text explains the drop at the largest scales
+    acc = nb4["init_scale"]["val_accuracy"]["batchnorm"]
+    assert acc[-1] < max(acc) - 0.05
+    initial = nb4["init_scale"]["batchnorm_initial_loss"]
+    assert initial[-1] > 5 * initial[0]
 
 
 def test_nb4_batchnorm_allows_higher_learning_rates(nb4):
@@ -217,6 +271,8 @@ def test_nb4_small_batches_hurt_batchnorm_not_layernorm(nb4):
     acc = nb4["batch_size"]["val_accuracy"]
     assert acc["layernorm"][0] > acc["batchnorm"][0] + 0.2           # batch size 2
     assert abs(acc["layernorm"][-1] - acc["batchnorm"][-1]) < 0.05    # batch size 256
+    seen = nb4["batch_size"]["examples_seen"]
+    assert seen[-1] > 5 * seen[0]          # the text no longer claims equal numbers of examples
 
 
 def test_nb4_placement_and_identity(nb4):
@@ -225,6 +281,15 @@ def test_nb4_placement_and_identity(nb4):
     assert std["no normalization, scale 0.001"] < 1e-6 and std["no normalization, scale 1"] > 100
     assert 0.8 < std["batchnorm, scale 0.001"] < 1.2 and 0.8 < std["batchnorm, scale 1"] < 1.2
     assert p["identity_max_error"] < 1e-10
+    # eps explains the std below 1 at scale 0.001
+    assert std["batchnorm, scale 0.001"] < 0.95
+    assert p["scale_0_001_predicted_std"] == pytest.approx(std["batchnorm, scale 0.001"], rel=1e-3)
+
+
+def test_nb4_tiny_variance_experiment(nb4):
+    out = nb4["tiny_variance"]["output_std"]
+    assert out["1e-08"] == pytest.approx(1, abs=0.02)
+    assert out["1e-05"] == pytest.approx((1e-6 / (1e-6 + 1e-5)) ** 0.5, rel=0.1)
 
 
 @pytest.mark.parametrize("name", ["01_activation_functions.ipynb", "04_batch_normalization.ipynb"])
@@ -256,11 +321,19 @@ def test_nb2_data_cloud(nb2):
     np.testing.assert_allclose(cov["whitened (PCA)"], np.eye(2), atol=1e-6)
 
 
-def test_nb2_whitened_covariance_is_identity_on_kept_components(nb2):
+def test_nb2_whitened_covariance_is_identity_on_kept_components_only(nb2):
     w = nb2["whitening"]
-    assert w["kept_components"] >= 20
-    assert w["kept_diagonal_min"] > 0.9 and w["kept_off_diagonal_max"] < 1e-8
+    assert 20 <= w["whitened_directions"] < w["of_directions"] / 2       # eps 1e-2 whitens a minority
+    assert w["kept_diagonal_min"] >= 0.89 and w["kept_off_diagonal_max"] < 1e-8
+    # ...and in pixel space the covariance is NOT the identity, as the text says
+    assert w["pixel_diagonal_median"] < 0.7 and w["largest_pixel_covariance_after"] > 0.1
     assert w["largest_pixel_covariance_before"] > 0.05
+
+
+def test_nb2_whitening_eps_experiment(nb2):
+    counts = list(nb2["whitening_eps"]["whitened_directions"].values())    # eps decreasing
+    assert all(a <= b for a, b in zip(counts, counts[1:])) and counts[-1] > 5 * counts[1]
+    assert nb2["whitening_eps"]["whitened_directions"]["0.01"] == nb2["whitening"]["whitened_directions"]
 
 
 def test_nb2_mean_image_vs_channel_mean(nb2):
@@ -268,19 +341,107 @@ def test_nb2_mean_image_vs_channel_mean(nb2):
     assert "CIFAR-10" in c["source"] or "matplotlib" in c["source"]
     assert c["pixel_mean_left_after_mean_image"] < 1e-9
     assert c["channel_mean_left_after_channel_mean"] < 1e-9
-    assert c["pixel_mean_left_after_channel_mean"] > 1.0      # the per-channel mean leaves spatial structure
-    assert c["mean_abs_difference_of_the_two"] > 0.5
+    # the text says: photo patches have no per-position structure beyond sampling noise,
+    # CIFAR-10 has a lot
+    if c["source"].startswith("CIFAR-10"):
+        assert c["position_structure_over_noise"] > 5
+    else:
+        assert 0.5 < c["position_structure_over_noise"] < 2
 
 
 def test_nb2_input_scale(nb2):
     s = nb2["input_scale"]
     its = s["iterations_to_loss_0_6"]
-    assert its["standardized"] is not None and its["raw [0, 255]"] is None
-    assert its["zero-centered"] is None or its["zero-centered"] > its["standardized"]
+    assert len(s["seeds"]) >= 3
+    assert its["raw [0, 255]"] == [None] * len(s["seeds"])
+    assert None not in its["raw [0, 1]"] + its["zero-centered [0, 1]"] + its["standardized"]
+    # centering helps a little on every seed, standardizing a lot
+    assert all(c < r for c, r in zip(its["zero-centered [0, 1]"], its["raw [0, 1]"]))
+    assert all(2 * z < c for z, c in zip(its["standardized"], its["zero-centered [0, 1]"]))
     assert s["initial_loss"]["raw [0, 255]"] > 10 * s["initial_loss"]["standardized"]
 
 
 def test_nb2_test_statistics_inflate_the_reported_accuracy(nb2):
     leak = nb2["leakage"]
-    assert leak["unshifted_test_accuracy"] > 0.75
+    assert leak["same_distribution_train_statistics"] > 0.75
+    # same distribution: the refitted mean changes little; shifted: it inflates the number
+    assert abs(leak["same_distribution_test_statistics"] - leak["same_distribution_train_statistics"]) < 0.03
     assert leak["shifted_test_statistics"] > leak["shifted_train_statistics"] + 0.1
+
+
+# ---------------------------------------------------------------------------
+# Numbers quoted in the text. Measured numbers go stale (another seed, another
+# BLAS, a student's own code), so the text and the reference answers refer to
+# the measured output by name instead of quoting it. The only numbers allowed
+# in markdown are settings of the experiments, lecture/paper figures, years,
+# and derivations; the derivations are compared with the measurements below.
+# ---------------------------------------------------------------------------
+import re  # noqa: E402
+
+NUMBER = re.compile(r"(?<![\w.$^_{\\])(\d+\.\d+|\d+(?:\.\d+)?e-?\d+|\d+(?:\.\d+)?%|\d+x|\d{3,}(?:,\d{3})*)")
+NOT_MEASURED = {
+    # hyperparameters and sizes of the experiments, lecture/paper claims (6x, 25%), years
+    # 4x: a sigmoid's slope is at most 1/4 (test_nb1_gradient_vanishes_through_sigmoid_chain checks > 3x)
+    "01": {"4x", "0.01", "0.02", "0.1", "0.2", "0.25", "0.7", "100", "100,000", "1000", "1e-8", "2012", "2013",
+           "2015", "25%", "2x", "500", "6x"},
+    "02": {"0.3", "0.6", "0.9", "100", "1e-1", "1e-2", "1e-3", "1e-4", "1e-5", "255", "3000", "32x", "784"},
+    # 0.22 = 0.01 * sqrt(500) and 0.71 = 1/sqrt(2) are derivations, checked against the measurements
+    # below; 1e-13 is the rounding bound test_nb3_zero_init_keeps_units_identical asserts; 2.30 = ln 10
+    "03": {"0.01", "0.22", "0.71", "0.85", "1.0", "1000", "1e-13", "2.30", "200", "2010", "2015", "2016",
+           "300", "500"},
+    "04": {"0.001", "0.9", "10%", "100", "1000", "1e-5", "1e-8", "200", "2015", "2016", "2048", "256",
+           "50%"},
+}
+
+
+@pytest.mark.parametrize("name", list(NOTEBOOKS))
+def test_text_quotes_no_measured_numbers(name):
+    allowed = NOT_MEASURED.get(name[:2])
+    if allowed is None:
+        pytest.skip("notebook not covered")
+    nb = nbformat.read(NOTEBOOKS[name], as_version=4)
+    quoted = {(n, cell.source[:60]) for cell in nb.cells if cell.cell_type == "markdown"
+              for n in NUMBER.findall(cell.source) if n not in allowed}
+    assert not quoted, ("refer to the measured output instead of quoting it, or, for a setting or a "
+                        f"derivation, add it to NOT_MEASURED with a check: {sorted(quoted)}")
+
+
+def test_nb3_quoted_derivations_match_the_measurements(nb3):
+    small = nb3["ten_layers"]["std_per_layer"]["tanh, std 0.01"]
+    per_layer = [b / a for a, b in zip(small, small[1:])]
+    assert sum(per_layer) / len(per_layer) == pytest.approx(0.01 * 500 ** 0.5, rel=0.05)     # "0.22"
+    ratios = nb3["ten_layers"]["relu_xavier_std_ratio_per_layer"]
+    assert sum(ratios) / len(ratios) == pytest.approx(0.71, abs=0.04)                       # "0.71"
+    assert nb3["symmetry"]["relative_difference"] < 1e-12                                   # "1e-13"
+
+
+@pytest.mark.parametrize("name", list(NOTEBOOKS))
+def test_each_measurement_is_shown_once(executed, name):
+    """report() shows its numbers once: no cell also echoes them as a raw dict (Out[...])."""
+    for cell in executed(name).cells:
+        results = [o for o in cell.get("outputs", []) if o.get("output_type") == "execute_result"]
+        if "report(" in cell.source:
+            assert not results, cell.source[:80]
+
+
+@pytest.mark.parametrize("name", list(NOTEBOOKS))
+def test_student_experiment_passes_its_check(executed, name):
+    """Each notebook has an experiment the student writes; the reference passes its check."""
+    nb = executed(name)
+    cells = nb.cells
+    idx = [i for i, c in enumerate(cells)
+           if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("experiment_")]
+    if name[:2] in NOT_MEASURED:
+        assert idx, "no student experiment"
+    for i in idx:
+        assert "### BEGIN SOLUTION" in cells[i].source
+        text = "".join(o.get("text", "") for o in cells[i + 1].get("outputs", []))
+        assert "PASS" in text and "FAIL" not in text, (cells[i + 1].source[:80], text)
+
+
+@pytest.mark.parametrize("name", list(NOTEBOOKS))
+def test_text_promises_no_skipping_while_grading(name):
+    """Autograding no longer executes notebooks; only nbgrader validate skips training."""
+    nb = nbformat.read(NOTEBOOKS[name], as_version=4)
+    text = "\n".join(c.source for c in nb.cells).lower()
+    assert "skipped while grading" not in text and "the autograder sets" not in text

@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from cs231n_lite.selfcheck import REGISTRY
-from grading.course import ROOT, graded_module_files
+from grading.course import ROOT, graded_module_files, notebook_files
 from grading.leakcheck import find_leaks, secret_lines
 from grading.strip import StripError, strip_solutions
 
@@ -89,13 +89,17 @@ def test_every_graded_function_is_a_stub_naming_its_notebook(release_dir):
                         f"{spec.notebook} tests it.")
 
 
-@pytest.mark.parametrize("notebook", ["01_activation_functions.ipynb", "02_data_preprocessing.ipynb",
-                                      "03_weight_initialization.ipynb", "04_batch_normalization.ipynb"])
+@pytest.mark.parametrize("notebook", [nb.name for nb in notebook_files()])
 def test_release_notebook_has_stubs_and_no_answers(release_dir, notebook):
     nb = json.loads((release_dir / notebook).read_text())
-    answers = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution")]
-    assert len(answers) >= 3
+    solutions = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution")]
+    answers = [c for c in solutions if c["cell_type"] == "markdown"]
+    experiments = [c for c in solutions if c["cell_type"] == "code"]
+    assert len(answers) >= 3 and len(experiments) >= 1     # questions, and an experiment to write
     assert all("".join(c["source"]).strip() == "YOUR ANSWER HERE" for c in answers)
+    for cell in experiments:
+        source = "".join(cell["source"])
+        assert "raise NotImplementedError()" in source and "BEGIN SOLUTION" not in source, source
 
 
 def test_exclude_overwriting_lists_every_graded_file(course_dir):

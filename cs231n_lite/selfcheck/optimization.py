@@ -154,21 +154,24 @@ def _adaptive_step(lr, eps, eps_inside=False):
     return step
 
 
+def _cached_rule(update, step):
+    """A wrong-variant rule with one running cache: cache = update(cache, dw); w -= step(dw, cache)."""
+    def rule(w, dw, s):
+        s["c"] = update(s.get("c", 0.0), dw)
+        return w - step(dw, s["c"])
+    return rule
+
+
 def _adagrad_variants(h):
     lr, eps = h["learning_rate"], h["epsilon"]
     right, inside = _adaptive_step(lr, eps), _adaptive_step(lr, eps, eps_inside=True)
 
-    def make(update, step):
-        def rule(w, dw, s):
-            s["c"] = update(s.get("c", 0.0), dw)
-            return w - step(dw, s["c"])
-        return rule
 
-    return [(EPS_INSIDE, make(lambda c, dw: c + dw ** 2, inside), {}),
+    return [(EPS_INSIDE, _cached_rule(lambda c, dw: c + dw ** 2, inside), {}),
             ("the cache is not accumulated: AdaGrad adds dw ** 2 to the cache of all earlier steps "
-             "(cache = cache + dw ** 2) and keeps it in config['cache'].", make(lambda c, dw: dw ** 2, right), {}),
+             "(cache = cache + dw ** 2) and keeps it in config['cache'].", _cached_rule(lambda c, dw: dw ** 2, right), {}),
             ("the square root is missing: divide by sqrt(cache) + epsilon.",
-             make(lambda c, dw: c + dw ** 2, lambda dw, c: lr * dw / (c + eps)), {})]
+             _cached_rule(lambda c, dw: c + dw ** 2, lambda dw, c: lr * dw / (c + eps)), {})]
 
 
 @_graded("adagrad", points=2)
@@ -180,22 +183,17 @@ def _rmsprop_variants(h):
     lr, eps, d = h["learning_rate"], h["epsilon"], h["decay_rate"]
     right, inside = _adaptive_step(lr, eps), _adaptive_step(lr, eps, eps_inside=True)
 
-    def make(update, step):
-        def rule(w, dw, s):
-            s["c"] = update(s.get("c", 0.0), dw)
-            return w - step(dw, s["c"])
-        return rule
 
     leaky = lambda c, dw: d * c + (1 - d) * dw ** 2
-    return [(EPS_INSIDE, make(leaky, inside), {}),
+    return [(EPS_INSIDE, _cached_rule(leaky, inside), {}),
             ("RMSProp's decay is applied the wrong way round: decay_rate weighs the old cache, "
              "cache = decay_rate * cache + (1 - decay_rate) * dw ** 2.",
-             make(lambda c, dw: (1 - d) * c + d * dw ** 2, right), {}),
+             _cached_rule(lambda c, dw: (1 - d) * c + d * dw ** 2, right), {}),
             ("the new squared gradient lacks its factor (1 - decay_rate): "
              "cache = decay_rate * cache + (1 - decay_rate) * dw ** 2.",
-             make(lambda c, dw: d * c + dw ** 2, right), {}),
+             _cached_rule(lambda c, dw: d * c + dw ** 2, right), {}),
             ("the cache never decays (this is AdaGrad): cache = decay_rate * cache + "
-             "(1 - decay_rate) * dw ** 2.", make(lambda c, dw: c + dw ** 2, right), {})]
+             "(1 - decay_rate) * dw ** 2.", _cached_rule(lambda c, dw: c + dw ** 2, right), {})]
 
 
 @_graded("rmsprop", points=2)
