@@ -126,7 +126,9 @@ def cmd_workspace(args):
     release = build_release(course, log=course / "nbgrader.log")
     shutil.copytree(release, dest)
     config_dir = write_student_jupyter_config(dest)
-    print(f"your workspace: {dest}\nstart Jupyter there (student tools only):  make lab\n"
+    default = Path(ROOT / "workspace" / ASSIGNMENT)
+    make_lab = "make lab" if dest.resolve() == default else f"make lab WORKSPACE={dest}"
+    print(f"your workspace: {dest}\nstart Jupyter there (student tools only):  {make_lab}\n"
           f"  (that is: JUPYTER_CONFIG_DIR={config_dir} .venv/bin/jupyter lab {dest})")
 
 

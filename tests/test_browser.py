@@ -177,7 +177,8 @@ def test_student_runs_a_stub_then_implements_it(page, tmp_path):
             assert "Formgrader" not in items and "Create Assignment" not in items
         assert page.locator(".jp-NotebookPanel-toolbar", has_text="Validate").count() == 1
 
-        run_cell(page, code_cell(page, "Setup: import"), 1)
+        out = run_cell(page, code_cell(page, "Setup: import"), 1)
+        assert "Error" not in out and "Traceback" not in out, out
         test_cell = code_cell(page, "tests.test_sigmoid_forward(layers.sigmoid_forward)")
         out = run_cell(page, test_cell, 2)
         assert "sigmoid_forward is not implemented yet: write it in" in out, out
