@@ -286,7 +286,9 @@ def build_release(course_dir=DEFAULT_COURSE_DIR, log=None):
 # course lists need a course exchange. Validate stays.
 STUDENT_DISABLED_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
                             "@jupyter/nbgrader:course-list", "@jupyter/nbgrader:assignment-list",
-                            "@jupyter/nbgrader:menu")
+                            "@jupyter/nbgrader:menu",
+                            # asks to fetch Jupyter news from the internet: the workspace is offline
+                            "@jupyterlab/apputils-extension:announcements")
 STUDENT_SERVER_EXTENSIONS = {"nbgrader.server_extensions.formgrader": False,
                              "nbgrader.server_extensions.assignment_list": False,
                              "nbgrader.server_extensions.course_list": False,

@@ -188,6 +188,8 @@ def test_student_runs_a_stub_then_implements_it(page, tmp_path):
         layers.write_text(reference_source("cs231n_lite/layers.py"))
         out = run_cell(page, test_cell, 3)
         assert "sigmoid_forward: visible checks passed" in out, out
+        page.screenshot(path=str(tmp_path / "student.png"))
+        assert page.get_by_text("official Jupyter news").count() == 0     # no offer to go online
         assert page.errors == [] and page.blocked == []
     server_log = log.read_text()
     assert not re.search(r"^\[E ", server_log, re.M), server_log[-3000:]
