@@ -5,7 +5,6 @@ servers these tests start on 127.0.0.1 and stop again. Every request that
 leaves the machine is refused, so whatever works here works without a network.
 Run them alone with `python -m pytest tests/test_browser.py -q`.
 """
-import json
 import os
 import re
 import secrets
