@@ -13,7 +13,7 @@ LOCK_VENV := build/lock-venv
 # Prints pyproject.toml's direct dependencies (runtime + dev), one per line.
 READ_DEPS := import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['dev']))
 
-.PHONY: demo test release grade export feedback workspace fixtures check-fixtures benchmark lock clean
+.PHONY: demo test release grade export feedback workspace lab fixtures check-fixtures benchmark lock clean
 
 demo: $(STAMP)
 	$(PY) -m grading demo
@@ -35,6 +35,13 @@ feedback: $(STAMP)
 
 workspace: $(STAMP)
 	$(PY) -m grading workspace
+
+# JupyterLab in the self-study workspace with the student tools only (its own
+# Jupyter config dir, written by `make workspace`: no Formgrader, no Create Assignment).
+WORKSPACE ?= workspace/part1
+lab: $(STAMP)
+	@test -d $(WORKSPACE)/.jupyter || { echo "no $(WORKSPACE)/.jupyter: run make workspace first"; exit 1; }
+	JUPYTER_CONFIG_DIR=$(WORKSPACE)/.jupyter $(VENV)/bin/jupyter lab $(WORKSPACE)
 
 fixtures: $(STAMP)
 	$(PY) grading/make_fixtures.py

@@ -118,13 +118,18 @@ def cmd_demo(args):
 
 
 def cmd_workspace(args):
+    from grading.course import write_student_jupyter_config
     dest = Path(args.dest)
     if dest.exists():
         sys.exit(f"{dest} already exists; your work there is kept. Remove it yourself to start over.")
     course = ROOT / "build" / "workspace-course"
     release = build_release(course, log=course / "nbgrader.log")
     shutil.copytree(release, dest)
-    print(f"your workspace: {dest}\nstart Jupyter there:  .venv/bin/jupyter lab {dest}")
+    config_dir = write_student_jupyter_config(dest)
+    default = Path(ROOT / "workspace" / ASSIGNMENT)
+    make_lab = "make lab" if dest.resolve() == default else f"make lab WORKSPACE={dest}"
+    print(f"your workspace: {dest}\nstart Jupyter there (student tools only):  {make_lab}\n"
+          f"  (that is: JUPYTER_CONFIG_DIR={config_dir} .venv/bin/jupyter lab {dest})")
 
 
 def cmd_cells(args):

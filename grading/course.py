@@ -109,6 +109,17 @@ c.Autograde.autograde_preprocessors = [
 ]
 c.TrustedGrades.secret_file = os.path.join(INSTRUCTOR, "secret")
 
+# Formgrader renders math with the MathJax that the Jupyter server ships
+# (jupyter-server-mathjax), not from a CDN: instructor/lib/grading/templates
+# holds formgrade/mathjax.html.j2, which shadows nbconvert's macro because
+# template directories listed first are searched first. nbgrader's own
+# templates follow (generate_feedback adds them only when this is unset).
+import nbgrader
+c.HTMLExporter.extra_template_basedirs = [
+    os.path.join(INSTRUCTOR, "lib", "grading", "templates"),
+    os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
+]
+
 # Feedback shows results, never the hidden tests' code.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
@@ -268,3 +279,34 @@ def build_release(course_dir=DEFAULT_COURSE_DIR, log=None):
     if leaks:
         raise RuntimeError("the release leaks instructor material:\n  " + "\n  ".join(leaks[:20]))
     return release
+
+
+# Jupyter front-end plugins and server extensions of nbgrader a student has no use
+# for: Formgrader and Create Assignment are instructor tools, the assignment and
+# course lists need a course exchange. Validate stays.
+STUDENT_DISABLED_PLUGINS = ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+                            "@jupyter/nbgrader:course-list", "@jupyter/nbgrader:assignment-list",
+                            "@jupyter/nbgrader:menu",
+                            # asks to fetch Jupyter news from the internet: the workspace is offline
+                            "@jupyterlab/apputils-extension:announcements")
+STUDENT_SERVER_EXTENSIONS = {"nbgrader.server_extensions.formgrader": False,
+                             "nbgrader.server_extensions.assignment_list": False,
+                             "nbgrader.server_extensions.course_list": False,
+                             "nbgrader.server_extensions.validate_assignment": True}
+
+
+def write_student_jupyter_config(workspace):
+    """A Jupyter config dir for a student's folder: student tools only; returns its path.
+
+    Start Jupyter with JUPYTER_CONFIG_DIR pointing there (`make lab`): its
+    labconfig/page_config.json hides the instructor plugins, and its server
+    config leaves nbgrader's instructor extensions unloaded, so the server log
+    has no complaint about a missing course directory.
+    """
+    config_dir = Path(workspace).resolve() / ".jupyter"
+    (config_dir / "labconfig").mkdir(parents=True, exist_ok=True)
+    page = {"disabledExtensions": {name: True for name in STUDENT_DISABLED_PLUGINS}}
+    (config_dir / "labconfig" / "page_config.json").write_text(json.dumps(page, indent=1) + "\n")
+    server = {"ServerApp": {"jpserver_extensions": dict(STUDENT_SERVER_EXTENSIONS)}}
+    (config_dir / "jupyter_server_config.json").write_text(json.dumps(server, indent=1) + "\n")
+    return config_dir

@@ -8,6 +8,12 @@ asked otherwise), keeps only the pages in each feedback folder (nbgrader
 copies the whole submission, package and data included), marks written
 answers that are not graded yet as such instead of "Score: 0.0", and lets
 long lines (a check's message) wrap instead of scrolling sideways.
+
+Math works offline: nbconvert's pages load MathJax from a CDN; each page here
+carries its own copy instead (MathJax 2.7 from the jupyter-server-mathjax
+package, inlined and compressed, 170 kB per page), set to write MathML that the browser
+draws itself, so no font file is needed. A student opens the pages from disk,
+with or without a network.
 """
 import re
 from pathlib import Path
@@ -17,6 +23,72 @@ from grading.course import ASSIGNMENT, COURSE_ID, run_nbgrader
 
 WRAP_CSS = ("<style>/* cs231n-lite: messages wrap */ .output_area pre, .output_subarea pre "
             "{ white-space: pre-wrap; word-break: break-word; }</style>")
+
+CDN_MATHJAX = re.compile(r'<script[^>]*src="https://cdn[^"]*/mathjax/[^"]*"[^>]*>\s*</script>', re.I)
+
+# Read before MathJax.js runs (a plain object as window.MathJax is its configuration).
+# Startup waits until every inlined component is registered (MATHJAX_UNPACK says so).
+# Output is MathML, drawn by the browser itself: no font files to load.
+MATHJAX_SETTINGS = """window.MathJax = {
+  delayStartupUntil: "configured",
+  jax: ["input/TeX", "output/NativeMML"],
+  extensions: ["tex2jax.js"],
+  TeX: {extensions: ["AMSmath.js", "AMSsymbols.js", "noErrors.js", "noUndefined.js"]},
+  tex2jax: {inlineMath: [["$", "$"], ["\\\\(", "\\\\)"]], displayMath: [["$$", "$$"], ["\\\\[", "\\\\]"]],
+            processEscapes: true, processEnvironments: true},
+  MMLorHTML: {prefer: "MML"},
+  menuSettings: {renderer: "NativeMML"},
+  "fast-preview": {disabled: true},
+  messageStyle: "none",
+  showMathMenu: false,
+  AuthorInit: function () {
+    // the bundled config picks HTML-CSS (web fonts) in Chrome: keep MathML output only
+    MathJax.Hub.Register.StartupHook("End Config", function () {
+      MathJax.Hub.outputJax["jax/mml"] = [MathJax.OutputJax.NativeMML];
+    }, 20);
+  }
+};"""
+
+
+# Unpacks the compressed library (%s: base64 of gzip), runs it, lets MathJax start.
+MATHJAX_UNPACK = """(function () {
+  if (!window.DecompressionStream) { return; }   /* very old browser: the TeX stays as written */
+  var bytes = Uint8Array.from(atob("%s"), function (ch) { return ch.charCodeAt(0); });
+  var text = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  new Response(text).text().then(function (code) {
+    var script = document.createElement("script");
+    script.text = code;
+    document.head.appendChild(script);
+    MathJax.Hub.Configured();
+  });
+})();"""
+
+
+def mathjax_inline():
+    """<script> elements that typeset a page's TeX with no network (MathJax 2.7, inlined).
+
+    The library (MathJax.js, its combined TeX config, the operator tables) is
+    stored gzip-compressed in base64 (170 kB instead of 460 kB); the browser
+    unpacks it with DecompressionStream (Chrome 80, Firefox 113, Safari 16.4 and
+    later) and runs it, then lets MathJax start (delayStartupUntil "configured").
+    """
+    import base64
+    import gzip
+
+    import jupyter_server_mathjax
+    static = Path(jupyter_server_mathjax.__file__).parent / "static"
+    combined = static / "config" / "TeX-AMS-MML_HTMLorMML-full.js"
+    optables = sorted((static / "jax" / "element" / "mml" / "optable").glob("*.js"))
+    names = ", ".join(f'"[MathJax]/jax/element/mml/optable/{p.name}"' for p in optables)
+    parts = [(static / "MathJax.js").read_text(), combined.read_text(),
+             f"MathJax.Ajax.Preloading({names});", *(p.read_text() for p in optables)]
+    packed = base64.b64encode(gzip.compress("\n;\n".join(parts).encode(), 9, mtime=0)).decode()
+    return (f"<script>\n{MATHJAX_SETTINGS}\n</script>\n<script>\n{MATHJAX_UNPACK % packed}\n</script>")
+
+
+def offline_math(html, scripts):
+    """The page with nbconvert's MathJax-from-a-CDN replaced by the inlined copy."""
+    return CDN_MATHJAX.sub(lambda m: scripts, html, count=1)
 
 
 def ungraded_answers(course_dir, students):
@@ -51,6 +123,7 @@ def generate(course_dir, students=None, include_ungraded=False, log=None):
     if others:
         args.append("--CourseDirectory.student_id_exclude=" + ",".join(others))
     run_nbgrader(course_dir, *args, log=log)
+    scripts = mathjax_inline()
     for student in done:
         folder = course_dir / "feedback" / student / ASSIGNMENT
         for path in sorted(folder.rglob("*"), reverse=True):   # files first, then emptied folders
@@ -61,5 +134,6 @@ def generate(course_dir, students=None, include_ungraded=False, log=None):
         for page in folder.glob("*.html"):
             ids = [gid for nb, gid in waiting.get(student, []) if nb == page.stem]
             html = mark_ungraded(page.read_text(), ids).replace("</head>", WRAP_CSS + "\n</head>", 1)
+            html = offline_math(html, scripts)
             page.write_text(html)
     return done, skipped
