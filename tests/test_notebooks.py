@@ -10,7 +10,7 @@ from cs231n_lite.measure import collect
 from grading.course import notebook_files
 
 NOTEBOOKS = {nb.name: nb for nb in notebook_files()}
-pytestmark = pytest.mark.notebooks
+pytestmark = pytest.mark.notebooks  # (the scale_explorer test is quick but lives with its notebook)
 
 
 def execute(path):
@@ -455,3 +455,37 @@ def test_text_promises_no_skipping_while_grading(name):
     nb = nbformat.read(NOTEBOOKS[name], as_version=4)
     text = "\n".join(c.source for c in nb.cells).lower()
     assert "skipped while grading" not in text and "the autograder sets" not in text
+
+
+def test_scale_explorer_redraws_in_place_of_its_figure(monkeypatch):
+    """Moving the slider replaces the one figure (issue: a static copy stayed above the slider)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import IPython.display
+    from cs231n_lite import vis
+
+    shown, updates = [], []
+
+    class Handle:
+        def update(self, obj):
+            updates.append(obj)
+
+    def fake_display(obj, display_id=False):
+        shown.append(obj)
+        return Handle() if display_id else None
+
+    monkeypatch.setattr(IPython.display, "display", fake_display)
+    drawn = []
+
+    def draw(scale):
+        drawn.append(scale)
+        plt.figure()
+        plt.title(f"scale {scale}")
+
+    slider = vis.scale_explorer(draw, scales=[0.5, 1.0, 2.0], initial=1.0)
+    assert drawn == [1.0] and len(shown) == 2          # the figure, then the slider: no second figure
+    assert shown[0].axes[0].get_title() == "scale 1.0"
+    slider.value = 2.0
+    assert drawn == [1.0, 2.0] and len(shown) == 2
+    assert updates and updates[-1].axes[0].get_title() == "scale 2.0"
