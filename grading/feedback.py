@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 
 from grading.autograde import read_grades, submissions
-from grading.course import ASSIGNMENT, COURSE_ID, run_nbgrader
+from grading.course import ASSIGNMENT, run_nbgrader
 
 WRAP_CSS = ("<style>/* cs231n-lite: messages wrap */ .output_area pre, .output_subarea pre "
             "{ white-space: pre-wrap; word-break: break-word; }</style>")

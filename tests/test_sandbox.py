@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from grading import wire
-from grading.sandbox import Limits, SandboxFailure, Session
+from grading.sandbox import Limits, SandboxFailure
+from grading.session import Session
 from grading.wire import Codec, WireError
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="uid switch and mount namespace need root")
