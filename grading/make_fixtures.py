@@ -119,16 +119,22 @@ def _maxout_inputs(rng, N, D, M, K):
             return x, w, b
 
 
-def activation_fixtures(case, seed):
-    """Fixtures of the activation layers: {'<function>/<field>': array}."""
-    _check_case(case)
-    rng = np.random.default_rng(seed)
-    shape = (4, 5) if case == "visible" else (6, 7)
+def _fixture_dict():
+    """An empty fixture dict, and add(name, fields) storing each field as '<name>/<field>'."""
     fx = {}
 
     def add(name, fields):
         for k, v in fields.items():
             fx[f"{name}/{k}"] = np.asarray(v)
+    return fx, add
+
+
+def activation_fixtures(case, seed):
+    """Fixtures of the activation layers: {'<function>/<field>': array}."""
+    _check_case(case)
+    rng = np.random.default_rng(seed)
+    shape = (4, 5) if case == "visible" else (6, 7)
+    fx, add = _fixture_dict()
 
     def rand(scale=2.0):
         return scale * rng.standard_normal(shape)
@@ -196,11 +202,7 @@ def normalization_fixtures(case, seed):
     rng = np.random.default_rng(seed)
     N, D = (10, 5) if visible else (16, 6)
     eps, momentum = (1e-5, 0.9) if visible else (1e-3, 0.7)  # not 0.5: a swapped rule must differ
-    fx = {}
-
-    def add(name, fields):
-        for k, v in fields.items():
-            fx[f"{name}/{k}"] = np.asarray(v)
+    fx, add = _fixture_dict()
 
     # Feature 1 has a variance ~ eps: there eps matters. Hidden: near 0, not 0.5, because
     # the tests also run batchnorm_forward in float32, whose rounding of 0.5 (3e-8),
@@ -284,11 +286,7 @@ def preprocessing_fixtures(case, seed):
     """Fixtures of the preprocessing fit/apply pairs: {'<function>/<field>': array}."""
     visible = _check_case(case)
     rng = np.random.default_rng(seed)
-    fx = {}
-
-    def add(name, fields):
-        for k, v in fields.items():
-            fx[f"{name}/{k}"] = np.asarray(v)
+    fx, add = _fixture_dict()
 
     # images: train and a brighter test split, as float pixel values
     N, H, W, C = (6, 4, 5, 3) if visible else (5, 3, 7, 2)
@@ -357,11 +355,7 @@ def optimization_fixtures(case, seed):
     """
     visible = _check_case(case)
     rng = np.random.default_rng(seed)
-    fx = {}
-
-    def add(name, fields):
-        for k, v in fields.items():
-            fx[f"{name}/{k}"] = np.asarray(v)
+    fx, add = _fixture_dict()
 
     shape, steps = ((4, 5), 5) if visible else (tuple(rng.integers(3, 7, 2)), int(rng.integers(4, 8)))
     loguniform = lambda lo, hi: float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
