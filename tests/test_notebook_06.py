@@ -9,7 +9,7 @@ import pytest
 
 from cs231n_lite.measure import collect
 from grading.course import notebook_files
-from test_notebooks import execute
+from test_notebooks import assert_runs_clean, execute
 
 pytestmark = pytest.mark.notebooks
 NAME = "06_hyperparameter_optimization.ipynb"
@@ -35,11 +35,7 @@ def nb6(executed):
 
 
 def test_runs_clean(executed):
-    for cell in executed.cells:
-        for output in cell.get("outputs", []):
-            assert output.get("output_type") != "error", (cell.source[:80], output.get("evalue"))
-            if cell.metadata.get("nbgrader", {}).get("grade"):
-                assert output.get("name") != "stderr", (cell.source[:80], output.get("text"))
+    assert_runs_clean(executed)
 
 
 def test_log_sampling(nb6):
