@@ -50,7 +50,6 @@ def test_notebooks_are_in_lecture_order_and_stored_without_outputs():
                    for c in nb.cells if c.cell_type == "code"), path.name
 
 
-@pytest.mark.parametrize("name", list(NOTEBOOKS))
 def assert_runs_clean(nb):
     """No cell of an executed notebook raised, and no grade cell wrote to stderr."""
     for cell in nb.cells:
@@ -60,6 +59,7 @@ def assert_runs_clean(nb):
                 assert output.get("name") != "stderr", (cell.source[:80], output.get("text"))
 
 
+@pytest.mark.parametrize("name", list(NOTEBOOKS))
 def test_notebook_runs_clean(executed, name):
     assert_runs_clean(executed(name))
 
