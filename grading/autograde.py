@@ -136,36 +136,41 @@ def autograde(course_dir, regrade=(), log=None, workers=None, scheduler=None, pr
 
     The trusted verdicts are computed in parallel (``workers`` local
     processes, or a Dask cluster at ``scheduler``; grading/parallel.py) and
-    then recorded by a single nbgrader autograde run. Hand-entered grades survive: a regraded submission gets back every manual
-    score, and its reviewed state where the answer text did not change.
+    recorded in batches, one nbgrader autograde run at a time, while the
+    next verdicts are computed (grading/recorder.py). Hand-entered grades
+    survive: a regraded submission gets back every manual score, and its
+    reviewed state where the answer text did not change.
     Nothing else here is special: the course's nbgrader_config.py puts the
     trusted grader into nbgrader's autograde (grading/nbgrader_plugin.py).
     Returns the students graded.
     """
     from grading.hidden import read_secret
     from grading.parallel import clear_verdicts, compute_verdicts
+    from grading.recorder import GradebookWriter
 
     course_dir = Path(course_dir).resolve()
     students = to_grade(course_dir, tuple(regrade))
     if students:
         clear_verdicts(course_dir, submissions(course_dir) if "all" in regrade else
                        [s for s in regrade if s in students])
-        compute_verdicts(course_dir, students, read_secret(course_dir / "instructor" / "secret"),
-                         workers=workers, scheduler=scheduler, progress=progress)
         record = _load_record(course_dir)
-        before = _manual_state(course_dir, students)
-        skip = [s for s in submissions(course_dir) if s not in students]
-        args = ["autograde", ASSIGNMENT, "--force"]
-        if skip:
-            args.append("--CourseDirectory.student_id_exclude=" + ",".join(skip))
-        run_nbgrader(course_dir, *args, log=log)
         folder = course_dir / "submitted"
-        new_answers = {s: _answer_hashes(folder / s / ASSIGNMENT) for s in students}
-        _restore_manual_state(course_dir, before, {s: record.get(s, {}).get("answers", {}) for s in students},
-                              new_answers)
-        for s in students:
-            record[s] = {"fingerprint": _hash_files(folder / s / ASSIGNMENT), "answers": new_answers[s]}
-        _save_record(course_dir, record)
+
+        def after_batch(batch, before):
+            new_answers = {s: _answer_hashes(folder / s / ASSIGNMENT) for s in batch}
+            _restore_manual_state(course_dir, before,
+                                  {s: record.get(s, {}).get("answers", {}) for s in batch}, new_answers)
+            for s in batch:
+                record[s] = {"fingerprint": _hash_files(folder / s / ASSIGNMENT), "answers": new_answers[s]}
+            _save_record(course_dir, record)
+
+        writer = GradebookWriter(course_dir, submissions(course_dir),
+                                 lambda batch: _manual_state(course_dir, batch), after_batch, log=log)
+        try:
+            compute_verdicts(course_dir, students, read_secret(course_dir / "instructor" / "secret"),
+                             workers=workers, scheduler=scheduler, progress=progress, on_ready=writer.add)
+        finally:
+            writer.close()   # verdicts already stored are recorded even if computing stopped
     export(course_dir, log=log)
     return students
 

@@ -8,7 +8,9 @@ in a local process pool (``workers``) or on a Dask cluster (``scheduler``);
 this process alone writes their results, first to
 ``instructor/verdicts/<student>.json`` (atomically, one file per student, so
 an interrupted run resumes where it stopped), then into nbgrader's
-gradebook through one ``nbgrader autograde`` run, whose TrustedGrades step
+gradebook through ``nbgrader autograde`` runs on batches of students
+(grading/recorder.py, one run at a time, while the next verdicts are
+computed), whose TrustedGrades step
 uses a verdict when its package fingerprint matches and grades itself
 otherwise. SQLite is never written by two processes.
 """
@@ -125,7 +127,8 @@ def _pool_initializer():
     sandbox._slot = None
 
 
-def compute_verdicts(course_dir, students, secret, workers=None, scheduler=None, progress=None):
+def compute_verdicts(course_dir, students, secret, workers=None, scheduler=None, progress=None,
+                     on_ready=None):
     """Grade the students' packages in parallel; store each result as it arrives.
 
     Submissions whose stored verdicts match their package are not graded
@@ -134,32 +137,40 @@ def compute_verdicts(course_dir, students, secret, workers=None, scheduler=None,
     - scheduler: a Dask scheduler address ('tcp://host:8786'); then the
       jobs run on that cluster instead
     - progress: callable(done, total) called after each stored result
+    - on_ready: callable(student) called once per student whose verdicts
+      are stored (at once for those found stored already)
     """
+    ready = on_ready or (lambda student: None)
     jobs = {}
     for student in students:
         files = package_files(course_dir, student)
         if load_verdicts(course_dir, student, fingerprint(files), secret) is None:
             jobs[student] = files
+        else:
+            ready(student)
     total, done = len(jobs), 0
     if not jobs:
         return 0
+
+    def store(verdicts):
+        nonlocal done
+        save_verdicts(course_dir, verdicts)
+        done += 1
+        progress and progress(done, total)
+        ready(verdicts["student"])
     if scheduler:
         from distributed import Client, as_completed as dask_completed
         with Client(scheduler) as client:
             futures = [client.submit(grade_package, s, f, secret, key=f"grade-{s}-{fingerprint(f)[:12]}",
                                      pure=False) for s, f in jobs.items()]
             for future in dask_completed(futures):
-                save_verdicts(course_dir, future.result())
-                done += 1
-                progress and progress(done, total)
+                store(future.result())
         return total
     workers = workers or os.cpu_count() or 1
     with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_pool_initializer) as pool:
         futures = [pool.submit(grade_package, s, f, secret) for s, f in jobs.items()]
         for future in as_completed(futures):
-            save_verdicts(course_dir, future.result())
-            done += 1
-            progress and progress(done, total)
+            store(future.result())
     return total
 
 

@@ -19,7 +19,7 @@ import types
 import numpy as np
 
 from grading.sandbox import Limits, SandboxFailure, Worker, default_hidden_paths
-from grading.wire import Codec, WireError, write_back
+from grading.wire import Codec, WireError, is_plain, write_back
 
 
 class Session:
@@ -104,8 +104,9 @@ class Session:
             obj = self.objects.get(int(oid))
             if obj is None:
                 raise WireError(f"unknown object {oid}")
+            plain = _plain_state(obj)
             for key, value in self.codec.decode(state).items():
-                if key in _plain_state(obj):
+                if key in plain:
                     current = getattr(obj, key)
                     if isinstance(current, dict) and isinstance(value, dict):
                         current.clear()
@@ -219,15 +220,7 @@ def _is_function(value):
 
 def _plain_state(obj):
     """The attributes of an object that can cross as plain data."""
-    strict = Codec(strict=True)
-    state = {}
-    for key, value in vars(obj).items():
-        try:
-            strict.encode(value)
-        except WireError:
-            continue
-        state[key] = value
-    return state
+    return {key: value for key, value in vars(obj).items() if is_plain(value)}
 
 
 def _exception(reply):

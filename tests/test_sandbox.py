@@ -32,7 +32,7 @@ def package(tmp_path, source, name="layers"):
 ])
 def test_plain_values_round_trip(value):
     codec = Codec()
-    back = codec.decode(wire.json.loads(wire.json.dumps(codec.encode(value))))
+    back = codec.decode(wire.loads(wire.dumps(codec.encode(value))))
     if isinstance(value, np.ndarray):
         assert back.dtype == value.dtype and np.array_equal(back, value)
     else:
@@ -64,6 +64,31 @@ def test_objects_and_object_arrays_never_cross_as_themselves():
 def test_malformed_or_unsafe_frames_are_refused(frame):
     with pytest.raises(WireError):
         Codec().decode(frame)
+
+
+def raw_frame(head, body=b"ab"):
+    return wire.struct.pack(">Q", len(head)) + head + body
+
+
+@pytest.mark.parametrize("head", [
+    b'{"v":{"$raw":[0,99]}}',                      # points past the frame's data
+    b'{"v":{"$raw":[-1,2]}}',                      # negative offset
+    b'{"v":{"$raw":[0,1],"x":1}}',                 # extra keys
+    b'{"v":{"$raw":"0"}}',                         # not a span
+])
+def test_malformed_raw_references_are_refused(head):
+    with pytest.raises(WireError):
+        wire.loads(raw_frame(head))
+
+
+def test_raw_data_is_accepted_only_as_an_arrays_bytes():
+    codec = Codec()
+    with pytest.raises(WireError):        # raw bytes where a value belongs
+        codec.decode(wire.loads(raw_frame(b'{"$raw":[0,2]}')))
+    with pytest.raises(WireError):        # array data as text instead of raw bytes
+        codec.decode({"$nd": ["<u1", [2], "YWI="]})
+    arr = codec.decode(wire.loads(raw_frame(b'{"$nd":["<u1",[2],{"$raw":[0,2]}]}')))
+    assert arr.tolist() == [97, 98] and arr.flags.writeable
 
 
 # ---------------------------------------------------------------- sessions
@@ -179,5 +204,5 @@ def test_detached_children_are_gone_after_the_session(tmp_path):
 
 def test_numpy_nan_and_inf_scalars_cross_as_floats():
     codec = Codec()
-    back = codec.decode(wire.json.loads(wire.json.dumps(codec.encode([np.float64("nan"), np.float64("-inf")]))))
+    back = codec.decode(wire.loads(wire.dumps(codec.encode([np.float64("nan"), np.float64("-inf")]))))
     assert np.isnan(back[0]) and back[1] == float("-inf")

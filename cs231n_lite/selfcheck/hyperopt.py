@@ -132,7 +132,7 @@ def _sample_space(case):
 def test_sample_config(sample_config, case="visible"):
     name = "sample_config"
     space = _sample_space(case)
-    n = 600
+    n = 300   # at 5.5 standard errors every named mistake is still caught with near certainty
     rng = _rng(name, case, 0)
     configs = [call(sample_config, name, space, rng)[0] for _ in range(n)]
     for config in configs[:50]:
