@@ -97,7 +97,7 @@ c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
-    "nbgrader.preprocessors.CheckCellMetadata",
+    "grading.nbgrader_plugin.CheckMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
     "grading.nbgrader_plugin.TrustedGrades",
@@ -105,7 +105,7 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
+    "grading.nbgrader_plugin.CheckMetadata",
 ]
 c.TrustedGrades.secret_file = os.path.join(INSTRUCTOR, "secret")
 

@@ -9,19 +9,24 @@ grade the same way:
   keep only text and PNG images (no HTML or JavaScript reaches the
   instructor's browser). The student's own outputs are kept, so the
   instructor sees the numbers the written answers refer to.
+* CheckMetadata: nbgrader's CheckCellMetadata, with nbgrader's schema
+  checked once per process instead of once per cell.
 * TrustedGrades (replaces Execute): the notebook is not run. Each code
   grade cell gets the trusted grader's verdict on its function as its
   output, and its points from the registry; SaveAutoGrades then records
   the scores as usual.
 """
+import functools
 import json
 from pathlib import Path
+
+import jsonschema
 
 from nbformat.v4 import new_code_cell, new_output
 from traitlets import Float, Unicode
 
 from nbgrader.api import Gradebook
-from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.preprocessors import CheckCellMetadata, NbGraderPreprocessor
 
 from grading.hidden import read_secret
 from grading.sandbox import Limits, default_hidden_paths
@@ -122,3 +127,37 @@ class TrustedGrades(NbGraderPreprocessor):
             if meta.get("grade") and cell.cell_type == "code" and grade_id not in registered:
                 raise ValueError(f"grade cell {grade_id} of {info['notebook']} has no registered test")
         return nb, resources
+
+
+@functools.lru_cache(maxsize=4)
+def _schema_validator(schema_text):
+    schema = json.loads(schema_text)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def _validate_against_checked_schema(instance, schema, *args, **kwargs):
+    if args or kwargs:
+        return _jsonschema_validate(instance, schema, *args, **kwargs)
+    _schema_validator(json.dumps(schema, sort_keys=True)).validate(instance)
+
+
+_jsonschema_validate = jsonschema.validate
+
+
+class CheckMetadata(CheckCellMetadata):
+    """nbgrader's CheckCellMetadata, checking nbgrader's schema once rather than once per cell.
+
+    jsonschema.validate() validates the schema itself before each instance;
+    for the ~50 nbgrader cells of each of seven notebooks, run twice, that
+    was a tenth of recording a submission. The cells are validated exactly
+    as before, against the same schema.
+    """
+
+    def preprocess(self, nb, resources):
+        jsonschema.validate = _validate_against_checked_schema
+        try:
+            return super().preprocess(nb, resources)
+        finally:
+            jsonschema.validate = _jsonschema_validate

@@ -157,15 +157,57 @@ def zygote():
     return _zygote
 
 
-class Worker:
-    """One sandboxed process with a scratch copy of a submission's package."""
+class SharedPackage:
+    """A read-only copy of a submission's package for every worker of this grader process.
 
-    def __init__(self, package_dir, limits=Limits(), hide=()):
+    Copied once per notebook instead of once per graded function. As root it
+    belongs to root with the group of this process's sandbox uid (dirs 0750,
+    files 0640): its workers can read it and nobody else's can, and none can
+    change it for the functions tested after it. Without root it is only
+    marked read-only.
+    """
+
+    def __init__(self, package_dir):
+        self.uid = sandbox_uid()
+        self.root = tempfile.mkdtemp(prefix="cs231n-lite-package-")
+        self.path = os.path.join(self.root, "cs231n_lite")
+        shutil.copytree(package_dir, self.path, symlinks=False,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        for dirpath, _, filenames in os.walk(self.root, topdown=False):
+            for name in filenames:
+                self._protect(os.path.join(dirpath, name), 0o640 if self.uid is not None else 0o440)
+            self._protect(dirpath, 0o750 if self.uid is not None else 0o550)
+
+    def _protect(self, path, mode):
+        if self.uid is not None:
+            os.lchown(path, 0, self.uid)
+        os.chmod(path, mode)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        for dirpath, _, _ in os.walk(self.root):
+            os.chmod(dirpath, 0o700)       # without root, the owner needs write access to delete
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class Worker:
+    """One sandboxed process running a submission's package (a SharedPackage, or a folder it copies)."""
+
+    def __init__(self, package, limits=Limits(), hide=()):
         self.limits = limits
         self.uid = sandbox_uid()
         self.scratch = tempfile.mkdtemp(prefix="cs231n-lite-sandbox-")
-        shutil.copytree(package_dir, os.path.join(self.scratch, "cs231n_lite"), symlinks=False,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        if isinstance(package, SharedPackage):
+            package_root = package.root
+        else:
+            package_root = self.scratch
+            shutil.copytree(package, os.path.join(self.scratch, "cs231n_lite"), symlinks=False,
+                            ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         os.makedirs(os.path.join(self.scratch, "tmp"))
         if self.uid is not None:
             for dirpath, dirnames, filenames in os.walk(self.scratch):
@@ -174,7 +216,8 @@ class Worker:
         self.deadline = time.monotonic() + limits.startup
         self.zygote = zygote()
         self.pid, self.fd = self.zygote.fork()
-        self.send({"op": "setup", "scratch": self.scratch, "uid": self.uid, "gid": self.uid,
+        self.send({"op": "setup", "scratch": self.scratch, "package_root": package_root,
+                   "uid": self.uid, "gid": self.uid,
                    "hide": [str(p) for p in hide], "expose": _interpreter_paths(),
                    "limits": {"memory": limits.memory, "cpu": limits.cpu,
                               "file_size": limits.file_size, "processes": limits.processes}})

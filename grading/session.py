@@ -26,7 +26,7 @@ class Session:
     """One graded function under test: a worker, its import, and a proxy to call it.
 
     Inputs:
-    - package_dir: the submission's cs231n_lite folder
+    - package_dir: the submission's cs231n_lite folder, or a SharedPackage of it
     - module, function: where the function under test lives
     - substitute: [(module, name)] graded functions replaced in the worker
       by this process's reference implementation

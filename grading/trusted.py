@@ -19,7 +19,7 @@ from cs231n_lite.selfcheck import REGISTRY
 from cs231n_lite.selfcheck.feedback import CheckFailed
 from cs231n_lite.selfcheck.fixtures import install_hidden
 from grading.hidden import HiddenCaseError, HiddenSource
-from grading.sandbox import Limits
+from grading.sandbox import Limits, SharedPackage
 from grading.session import Session
 
 CASES = ("visible", "hidden")
@@ -60,8 +60,10 @@ def hidden_inputs(source):
         install_hidden(previous)
 
 
-def grade_function(spec, package_dir, source, limits=Limits(), hide=None, import_failures=None):
+def grade_function(spec, package, source, limits=Limits(), hide=None, import_failures=None):
     """Run both cases of one function's test against the submission; a FunctionResult.
+
+    package: the submission's cs231n_lite folder, or a SharedPackage of it.
 
     import_failures: {module: message}, shared by the functions of one
     submission: a module whose import failed (an exception, an exit, an
@@ -74,7 +76,7 @@ def grade_function(spec, package_dir, source, limits=Limits(), hide=None, import
     if spec.module in import_failures:
         return FunctionResult(spec.name, spec.notebook, spec.points, 0, import_failures[spec.module], 0.0)
     message, passed = "", True
-    with hidden_inputs(source), Session(package_dir, spec.module, spec.name, substitute,
+    with hidden_inputs(source), Session(package, spec.module, spec.name, substitute,
                                         limits=limits, hide=hide) as session:
         if session.failure:
             import_failures[spec.module] = session.failure
@@ -100,6 +102,7 @@ def grade_function(spec, package_dir, source, limits=Limits(), hide=None, import
 def grade_notebook(notebook, package_dir, secret, student, limits=Limits(), hide=None):
     """Trusted results of every graded function of one notebook, {grade_id: FunctionResult}."""
     source, import_failures = HiddenSource(secret, student), {}
-    results = [grade_function(spec, Path(package_dir), source, limits, hide, import_failures)
-               for spec in graded_functions(notebook)]
+    with SharedPackage(package_dir) as package:
+        results = [grade_function(spec, package, source, limits, hide, import_failures)
+                   for spec in graded_functions(notebook)]
     return {r.grade_id: r for r in results}

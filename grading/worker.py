@@ -121,7 +121,7 @@ def isolate(cfg):
         os.setgid(cfg["gid"])
         os.setuid(cfg["uid"])
     os.chdir(cfg["scratch"])
-    sys.path[:] = [cfg["scratch"]] + [p for p in sys.path if p and os.path.isabs(p)]
+    sys.path[:] = [cfg["package_root"]] + [p for p in sys.path if p and os.path.isabs(p)]
     info["uid"] = os.getuid()
     return info
 
@@ -256,12 +256,12 @@ class Worker:
                 "np_random": self.codec.encode(after) if changed else None}
 
 
-def _describe(exc, scratch):
+def _describe(exc, package_root):
     """Type, message and the student's own line where the exception was raised."""
     where = None
     for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.startswith(scratch):
-            where = f"{os.path.relpath(frame.filename, scratch)}, line {frame.lineno}"
+        if frame.filename.startswith(package_root):
+            where = f"{os.path.relpath(frame.filename, package_root)}, line {frame.lineno}"
     return {"op": "exception", "type": type(exc).__name__, "message": str(exc)[:2000], "where": where}
 
 
@@ -285,7 +285,7 @@ def serve(fd):
             else:
                 os._exit(0)
         except BaseException as exc:  # noqa: B902  (SystemExit and KeyboardInterrupt too)
-            reply = _describe(exc, setup["scratch"])
+            reply = _describe(exc, setup["package_root"])
         send(OUT, reply)
 
 
