@@ -127,6 +127,13 @@ c.GenerateFeedback.preprocessors = [
     "grading.feedback_filter.ShortTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# The same pages whoever asks for them (`make feedback`, `nbgrader
+# generate_feedback {assignment}` here, Formgrader's Generate Feedback button):
+# written answers not graded yet say so, long lines wrap, MathJax is inlined
+# (no CDN), and each feedback folder keeps the pages, not the copy of the
+# submission nbgrader puts there (grading/feedback_export.py).
+c.GenerateFeedback.exporter_class = "grading.feedback_export.FeedbackExporter"
+c.GenerateFeedback.post_convert_hook = "grading.feedback_export.keep_pages_only"
 '''
 
 

@@ -1,11 +1,15 @@
 """Grading a class is incremental and never loses what an instructor entered by hand."""
+import re
 import shutil
+import subprocess
+import sys
 
 import pytest
 
 from grading.autograde import autograde, collect_scores, to_grade
-from grading.course import build_release
-from grading.feedback import generate, mark_ungraded
+from grading.course import build_release, run_nbgrader, tool_env
+from grading.feedback import generate
+from grading.feedback_export import mark_ungraded
 from grading.samples import VARIANTS, make_submissions
 
 pytestmark = pytest.mark.nbgrader
@@ -73,16 +77,57 @@ def test_a_rewritten_answer_needs_review_again(course, tmp_path):
     assert answer.needs_manual and answer.score == 2              # the old score stays visible
 
 
+def assert_finished_feedback(course, student="bob"):
+    """The student's feedback folder as students should get it, however it was made."""
+    from grading.course import notebook_files
+    from grading.feedback_export import WRAP_CSS
+
+    folder = course / "feedback" / student / "part1"
+    files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+    assert files == sorted(f"{nb.stem}.html" for nb in notebook_files())     # pages, nothing else
+    for page in folder.iterdir():
+        html = page.read_text()
+        assert not re.search(r"<script[^>]*cdn[^>]*mathjax", html, re.I), page.name
+        assert "MathJax.Hub.Configured()" in html and WRAP_CSS in html, page.name
+    html = (folder / "01_activation_functions.html").read_text()
+    # q_saturation is hand-graded (1.5 for bob), q_zero_centered is not
+    assert re.search(r'<a name="q_saturation"></a>(?:(?!<a name=).)*Score: 1\.5 / 2\.0', html, re.S)
+    assert re.search(r'<a name="q_zero_centered"></a>(?:(?!<a name=).)*Not graded yet \(2\.0 points\)',
+                     html, re.S)
+    assert re.search(r'<a href="#q_zero_centered">[^<]*</a> \(not graded yet', html)
+
+
 def test_feedback_waits_for_hand_grading_and_holds_pages_only(course):
     done, skipped = generate(course)
     assert done == [] and set(skipped) == {"ada", "bob"}
     done, _ = generate(course, include_ungraded=True)
     assert done == ["ada", "bob"]
-    folder = course / "feedback" / "bob" / "part1"
-    from grading.course import notebook_files
-    assert sorted(p.suffix for p in folder.rglob("*") if p.is_file()) == [".html"] * len(notebook_files())
-    html = (folder / "01_activation_functions.html").read_text()
-    assert "not graded yet" in html.lower() and "white-space: pre-wrap" in html
+    assert_finished_feedback(course)
+
+
+def test_plain_nbgrader_generate_feedback_gives_the_same_pages(course):
+    shutil.rmtree(course / "feedback", ignore_errors=True)
+    run_nbgrader(course, "generate_feedback", "part1", "--force")
+    assert_finished_feedback(course)
+
+
+def test_formgraders_generate_feedback_button_gives_the_same_pages(course):
+    """The button calls NbGraderAPI.generate_feedback in the server's process, configured
+    from the course directory's nbgrader_config.py."""
+    shutil.rmtree(course / "feedback", ignore_errors=True)
+    script = ("from nbgrader.apps.api import NbGraderAPI\n"
+              "from nbgrader.apps.baseapp import NbGrader\n"
+              "from nbgrader.coursedir import CourseDirectory\n"
+              "app = NbGrader()\napp.load_config_file()\n"
+              "api = NbGraderAPI(CourseDirectory(config=app.config), config=app.config)\n"
+              "result = api.generate_feedback('part1', 'bob')\n"
+              "print(result.get('log', ''))\n"
+              "assert result['success'], result.get('error')\n")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=course, env=tool_env(),
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "hook failed" not in proc.stdout + proc.stderr
+    assert_finished_feedback(course)
 
 
 def test_mark_ungraded_rewrites_only_the_named_answers():
