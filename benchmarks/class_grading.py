@@ -1,15 +1,20 @@
-"""Grading a synthetic class with 1 and 2 local workers and a Dask local cluster.
+"""Grading a synthetic class: the parallel speed-up, and a whole run on this machine.
 
-    python benchmarks/class_grading.py [N]      (default N = 24 submissions)
+    python benchmarks/class_grading.py [N] [M]    (defaults: N = 24, M = 40)
 
-The class cycles through the bank of sample variants (correct, seeded bugs,
-untouched, several bugs). Each configuration grades the same class in a
-fresh course (same secret) and prints submissions per minute for the
-trusted verdicts (the parallel part) and for the whole run (verdicts plus
-nbgrader's single writer), and the speed-up over one worker.
+1. Speed-up. A class of N submissions cycling through the bank of sample
+   variants (correct, seeded bugs, untouched, several bugs) gets its
+   trusted verdicts (the parallel part, grading/parallel.py) from 1 and 2
+   local workers and from a Dask local cluster with 2 workers: submissions
+   per minute and the speed-up over one worker.
+2. Whole run. M complete, correct submissions (every function's visible
+   and hidden tests run: the slowest kind) are graded with `autograde`, 2
+   workers: verdicts, nbgrader recording them in batches meanwhile
+   (grading/recorder.py) and the export. Submissions per minute, and the
+   time this rate gives a class of 1,000.
+Each configuration grades a fresh course with the same secret.
 """
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -20,58 +25,55 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
-from grading.autograde import autograde  # noqa: E402
+from grading.autograde import autograde, submissions  # noqa: E402
 from grading.course import build_release  # noqa: E402
-from grading.samples import make_submissions  # noqa: E402
+from grading.parallel import compute_verdicts  # noqa: E402
+from grading.samples import VARIANTS, make_submissions  # noqa: E402
 from variants import ONE_BUG  # noqa: E402
-from grading.samples import VARIANTS  # noqa: E402
 
 BANK = {**{k: VARIANTS[k] for k in ("reference", "untouched", "seeded_bug")}, **ONE_BUG}
 
 
-def grade_class(n, secret, **engine):
+def new_course(tmp, secret, variants):
+    course = Path(tmp) / "course"
+    build_release(course)
+    (course / "instructor" / "secret").write_bytes(secret)
+    make_submissions(course, {f"s{i:04d}": v for i, v in enumerate(variants)})
+    return course
+
+
+def verdict_seconds(n, secret, **engine):
+    """Seconds to compute the verdicts of a bank class of n (no recording)."""
+    names = list(BANK)
     with tempfile.TemporaryDirectory() as tmp:
-        course = Path(tmp) / "course"
-        build_release(course)
-        (course / "instructor" / "secret").write_bytes(secret)
-        names = list(BANK)
-        make_submissions(course, {f"s{i:04d}": BANK[names[i % len(names)]] for i in range(n)})
-        phases = {}
-        import grading.parallel as parallel
-        original = parallel.compute_verdicts
-
-        def timed(*args, **kwargs):
-            start = time.perf_counter()
-            result = original(*args, **kwargs)
-            phases["verdicts"] = time.perf_counter() - start
-            return result
-        parallel.compute_verdicts = timed
-        try:
-            start = time.perf_counter()
-            autograde(course, **engine)
-            phases["total"] = time.perf_counter() - start
-        finally:
-            parallel.compute_verdicts = original
-    return phases
+        course = new_course(tmp, secret, [BANK[names[i % len(names)]] for i in range(n)])
+        start = time.perf_counter()
+        compute_verdicts(course, submissions(course), secret, **engine)
+        return time.perf_counter() - start
 
 
-def main(n=24):
+def whole_run_seconds(m, secret, workers=2):
+    """Seconds for `autograde` of m complete submissions (verdicts, recording, export)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        course = new_course(tmp, secret, [VARIANTS["reference"]] * m)
+        start = time.perf_counter()
+        assert len(autograde(course, workers=workers)) == m
+        return time.perf_counter() - start
+
+
+def main(n=24, m=40):
     secret = os.urandom(32).hex().encode() + b"\n"
-    rows = []
-    for label, engine in (("1 worker", {"workers": 1}), ("2 workers", {"workers": 2})):
-        rows.append((label, grade_class(n, secret, **engine)))
+    rows = [("1 worker", verdict_seconds(n, secret, workers=1)),
+            ("2 workers", verdict_seconds(n, secret, workers=2))]
     from distributed import LocalCluster
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        rows.append(("Dask, 2 local workers", grade_class(n, secret, scheduler=cluster.scheduler_address)))
-    base = rows[0][1]
-    print(f"class of {n} submissions, 2 cores")
-    for label, t in rows:
-        print(f"{label:>22}: verdicts {n / t['verdicts'] * 60:5.1f}/min (speed-up "
-              f"{base['verdicts'] / t['verdicts']:.2f}x), whole run {n / t['total'] * 60:5.1f}/min "
-              f"({t['total']:.0f} s; nbgrader's writer {t['total'] - t['verdicts']:.0f} s)")
-    best = rows[1][1]
-    per_1000 = best["total"] / n * 1000 / 60
-    print(f"a class of 1,000 on this machine with 2 workers: about {per_1000:.0f} min")
+        rows.append(("Dask, 2 local workers", verdict_seconds(n, secret, scheduler=cluster.scheduler_address)))
+    print(f"verdicts for a class of {n} mixed submissions, {os.cpu_count()} cores")
+    for label, seconds in rows:
+        print(f"{label:>22}: {n / seconds * 60:5.1f} submissions/min, speed-up {rows[0][1] / seconds:.2f}")
+    seconds = whole_run_seconds(m, secret)
+    print(f"whole run, {m} complete submissions, 2 workers: {m / seconds * 60:.1f} submissions/min "
+          f"({seconds:.0f} s); a class of 1,000 at this rate: {seconds / m * 1000 / 60:.0f} min")
 
 
 if __name__ == "__main__":

@@ -165,7 +165,8 @@ def autograde(course_dir, regrade=(), log=None, workers=None, scheduler=None, pr
             _save_record(course_dir, record)
 
         writer = GradebookWriter(course_dir, submissions(course_dir),
-                                 lambda batch: _manual_state(course_dir, batch), after_batch, log=log)
+                                 lambda batch: _manual_state(course_dir, batch), after_batch, log=log,
+                                 min_batch=min(24, max(1, len(students) // 10)))
         try:
             compute_verdicts(course_dir, students, read_secret(course_dir / "instructor" / "secret"),
                              workers=workers, scheduler=scheduler, progress=progress, on_ready=writer.add)

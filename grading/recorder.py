@@ -25,12 +25,16 @@ class GradebookWriter:
     - before_batch(students) -> state, after_batch(students, state): called
       in this process around each nbgrader run (no run is in progress then)
     - log: file that gets each run's output
+    - min_batch: students a run waits for (until close): each run spends
+      ~1.5 s starting nbgrader, which a batch of one would pay per student
     """
 
-    def __init__(self, course_dir, everyone, before_batch, after_batch, log=None):
+    command = (sys.executable, "-m", "nbgrader")
+
+    def __init__(self, course_dir, everyone, before_batch, after_batch, log=None, min_batch=1):
         self.course_dir, self.everyone = Path(course_dir), list(everyone)
         self.before_batch, self.after_batch = before_batch, after_batch
-        self.log = log
+        self.log, self.min_batch = log, min_batch
         self.pending, self.running = [], None
         self.recorded = []
 
@@ -39,11 +43,11 @@ class GradebookWriter:
         self.pending.append(student)
         self.poll()
 
-    def poll(self):
-        """Finish a run that has ended, and start the next batch if one is waiting."""
+    def poll(self, min_batch=None):
+        """Finish a run that has ended, and start the next batch if enough students wait."""
         if self.running is not None and self.running["process"].poll() is not None:
             self._finish()
-        if self.running is None and self.pending:
+        if self.running is None and self.pending and len(self.pending) >= (min_batch or self.min_batch):
             self._start()
 
     def close(self):
@@ -51,14 +55,14 @@ class GradebookWriter:
         while self.running is not None or self.pending:
             if self.running is not None:
                 self.running["process"].wait()
-            self.poll()
+            self.poll(min_batch=1)
         return self.recorded
 
     def _start(self):
         batch, self.pending = self.pending, []
         state = self.before_batch(batch)
         others = [s for s in self.everyone if s not in set(batch)]
-        args = [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force"]
+        args = [*self.command, "autograde", ASSIGNMENT, "--force"]
         if others:
             args.append("--CourseDirectory.student_id_exclude=" + ",".join(others))
         output = tempfile.TemporaryFile(mode="w+")
@@ -75,7 +79,7 @@ class GradebookWriter:
         if self.log is not None:
             Path(self.log).parent.mkdir(parents=True, exist_ok=True)
             with open(self.log, "a") as f:
-                f.write(f"$ {' '.join(run['args'][2:4])} ({len(run['batch'])} students)\n{text}\n")
+                f.write(f"$ nbgrader autograde ({len(run['batch'])} students)\n{text}\n")
         if run["process"].returncode != 0:
             raise RuntimeError(f"`nbgrader autograde` failed (exit {run['process'].returncode}) for "
                                f"{', '.join(run['batch'])}:\n{text[-3000:]}")

@@ -55,6 +55,11 @@ class Raw:
     def __init__(self, data):
         self.data = data
 
+    def __eq__(self, other):
+        return isinstance(other, Raw) and self.data == other.data
+
+    __hash__ = None
+
 
 class Codec:
     """Encodes and decodes values; hooks let each side map callables and objects.

@@ -168,6 +168,7 @@ class RemoteObject:
 class Worker:
     def __init__(self):
         self.objects = {}
+        self.np_state = None    # the global np.random state after the last call, when known
         self.codec = Codec(encode_other=self._encode_other, decode_ref=self._decode_ref)
 
     def _encode_other(self, value):
@@ -192,13 +193,17 @@ class Worker:
     def _object_states(self):
         return {str(oid): self.codec.encode(obj._state) for oid, obj in self.objects.items()}
 
-    def _mutables(self, values):
-        """Values a call may have changed in place, encoded; None for the others."""
+    def _changed(self, values, sent):
+        """Values the call changed in place, encoded; None for the others (nothing to write back).
+
+        sent: the encoded values as they arrived (arrays' bytes included).
+        """
         import numpy as np
         out = []
-        for v in values:
-            mutable = isinstance(v, (np.ndarray, dict, list, np.random.Generator))
-            out.append(self.codec.encode(v) if mutable else None)
+        for v, before in zip(values, sent):
+            encoded = self.codec.encode(v) if isinstance(v, (np.ndarray, dict, list, np.random.Generator)) \
+                else None
+            out.append(None if encoded == before else encoded)
         return out
 
     def callback(self, target, args, kwargs):
@@ -245,13 +250,16 @@ class Worker:
         args = self.codec.decode(msg["args"])
         kwargs = self.codec.decode(msg["kwargs"])
         if msg.get("np_random") is not None:   # None: the grader's state is the one we left
-            np.random.set_state(self.codec.decode(msg["np_random"]))
-        before = np.random.get_state()
+            self.np_state = self.codec.decode(msg["np_random"])
+            np.random.set_state(self.np_state)
+        before = self.np_state if self.np_state is not None else np.random.get_state()
+        self.np_state = None                   # unknown if the call raises
         value = self.function(*args, **kwargs)
-        after = np.random.get_state()
-        changed = before[2] != after[2] or not np.array_equal(before[1], after[1])
+        after = self.np_state = np.random.get_state()
+        changed = before[2] != after[2] or not np.array_equal(before[1], after[1]) or before[3:] != after[3:]
+        sent_kwargs = [pair[1] for pair in msg["kwargs"]["$dict"]]
         return {"op": "result", "value": self.codec.encode(value),
-                "args": self._mutables(args), "kwargs": self._mutables(list(kwargs.values())),
+                "args": self._changed(args, msg["args"]), "kwargs": self._changed(list(kwargs.values()), sent_kwargs),
                 "kwarg_names": list(kwargs), "objects": self._object_states(),
                 "np_random": self.codec.encode(after) if changed else None}
 
@@ -301,6 +309,7 @@ def zygote(control_fd):
     import socket
     import struct
     import numpy  # noqa: F401  (loaded once, shared by every child)
+    import numpy.random  # noqa: F401  (numpy loads it lazily: ~10 ms in every child otherwise)
 
     control = socket.socket(fileno=control_fd)
     ended = {}
