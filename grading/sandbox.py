@@ -1,7 +1,8 @@
 """The sandboxed worker processes that run a submission's code (grading/worker.py).
 
-A Worker gets a scratch copy of the submission's package and nothing else
-of the course; when the grader is root it runs as a dedicated unprivileged
+A Worker sees the submission's package (a read-only SharedPackage copy, one
+per notebook) and a scratch folder of its own, and nothing else of the
+course; when the grader is root it runs as a dedicated unprivileged
 uid, in its own mount and network namespaces, with the course and
 instructor paths hidden. In every case it has limits on address space, CPU
 time, file size and processes, no grading variables in its environment, and

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from grading import wire
-from grading.sandbox import Limits, SandboxFailure
+from grading.sandbox import Limits, SandboxFailure, SharedPackage
 from grading.session import Session
 from grading.wire import Codec, WireError
 
@@ -206,3 +206,17 @@ def test_numpy_nan_and_inf_scalars_cross_as_floats():
     codec = Codec()
     back = codec.decode(wire.loads(wire.dumps(codec.encode([np.float64("nan"), np.float64("-inf")]))))
     assert np.isnan(back[0]) and back[1] == float("-inf")
+
+
+def test_a_worker_cannot_change_the_package_the_next_function_imports(tmp_path):
+    rewrite = ("def relu_forward(x):\n"
+               "    import pathlib\n"
+               "    try:\n"
+               "        pathlib.Path(__file__).write_text('def relu_forward(x):\\n    return 42\\n')\n"
+               "    except OSError as exc:\n"
+               "        return type(exc).__name__\n"
+               "    return 'rewritten'\n")
+    with SharedPackage(package(tmp_path, rewrite)) as shared:
+        for _ in range(2):   # the second worker imports the package the first one tried to change
+            with Session(shared, "layers", "relu_forward", limits=FAST) as s:
+                assert s.proxy(1.0) == "PermissionError"
