@@ -85,20 +85,20 @@ class HiddenSource:
         """
         if topic not in make_fixtures.TOPICS:
             raise ValueError(f"unknown fixture topic {topic!r}; known: {', '.join(make_fixtures.TOPICS)}")
-        data = self._topic_fixtures(topic, self.seed(function))
+        data = self._function_fixtures(topic, function)
         prefix = function + "/"
         fields = {k[len(prefix):]: v.copy() for k, v in data.items() if k.startswith(prefix)}
         if not fields:
-            known = sorted({k.split("/", 1)[0] for k in data})
+            known = sorted({k.split("/", 1)[0] for k in make_fixtures.build(topic, "visible", 0)})
             raise ValueError(f"topic {topic!r} has no hidden fixture for {function!r}; "
                            f"its functions: {', '.join(known)}")
         return fields
 
-    def _topic_fixtures(self, topic, seed):
-        # a builder draws the whole topic: cache it, since a test may load several times
-        key = (topic, seed)
+    def _function_fixtures(self, topic, function):
+        # cached, since a test may load its fields several times
+        key = (topic, function)
         if key not in self._built:
-            self._built[key] = _build_gradable(topic, seed)
+            self._built[key] = _build_gradable(topic, self.seed(function), function)
         return self._built[key]
 
 
@@ -110,8 +110,8 @@ RETRIES = 20
 GOLDEN = 0x9E3779B97F4A7C15  # odd: steps through every 64-bit value
 
 
-def _build_gradable(topic, seed):
-    """The topic's hidden fixtures from the first draw the reference can be graded on.
+def _build_gradable(topic, seed, function):
+    """The function's hidden fixtures from the first draw the reference can be graded on.
 
     A rare draw puts an input so close to a kink or a tiny variance that the
     reference's gradient and its numerical gradient disagree (the builder's
@@ -120,7 +120,7 @@ def _build_gradable(topic, seed):
     """
     for attempt in range(RETRIES):
         try:
-            return make_fixtures.build(topic, "hidden", (seed + attempt * GOLDEN) & SEED_MASK)
+            return make_fixtures.build(topic, "hidden", (seed + attempt * GOLDEN) & SEED_MASK, only=function)
         except AssertionError:
             continue
     raise HiddenCaseError(f"no gradable hidden case for {topic} in {RETRIES} draws from seed {seed}")
