@@ -331,3 +331,9 @@ def test_check_search_outcome(capsys):
     assert not T.check_search_outcome(0.80, 0.85)
     assert "FAIL" in capsys.readouterr().out
     assert not T.check_search_outcome(None, 0.85)
+
+
+def test_notebook_states_the_number_of_configurations_the_test_draws():
+    from grading.course import notebook_files
+    text = {nb.name: nb for nb in notebook_files()}["06_hyperparameter_optimization.ipynb"].read_text()
+    assert f"The test draws {T.SAMPLE_CONFIG_DRAWS} configurations" in text

@@ -400,8 +400,8 @@ NOT_MEASURED = {
     "05": {"0.0", "0.01", "0.05", "0.3", "0.45", "000", "100", "100%", "10%", "1000", "157", "15%", "1e-2",
            "1e-3", "1e-4", "1e-6", "1e6", "2.3", "2.303", "200", "255", "300", "30%", "3e-3", "3e-4",
            "3x", "500", "90%"},
-    # 06: settings; 90% / 9% / under 1% are the exact shares of linear sampling on [1e-6, 1]
-    "06": {"0.0", "0.01", "0.1", "0.5", "000", "1%", "1.0", "10%", "100", "600", "1e-4", "1e-6", "200",
+    # 06: settings (300: SAMPLE_CONFIG_DRAWS, checked in test_notebook_06); 90% / 9% / under 1% are the exact shares of linear sampling on [1e-6, 1]
+    "06": {"0.0", "0.01", "0.1", "0.5", "000", "1%", "1.0", "10%", "100", "300", "1e-4", "1e-6", "200",
            "2012", "3.0", "3x", "400", "784", "85%", "9%", "90%"},
     # 07: settings; 0.07 = sqrt(10/2000), 0.16 = 4/25, 3.2 = 0.1/sqrt(0.001), 1.3 points = the
     # standard error of an accuracy near 0.8 on 1000 images: derivations, not measurements

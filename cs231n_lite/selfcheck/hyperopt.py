@@ -22,6 +22,7 @@ from .registry import graded
 NOTEBOOK = "06_hyperparameter_optimization.ipynb"
 TOPIC = "hyperopt"
 Z = 5.5
+SAMPLE_CONFIG_DRAWS = 300   # at Z standard errors every named mistake is still caught
 STATUS_NAMES = {0: "ok", 1: "aborted: NaN", 2: "aborted: loss > {f:g}x initial"}
 
 
@@ -132,7 +133,7 @@ def _sample_space(case):
 def test_sample_config(sample_config, case="visible"):
     name = "sample_config"
     space = _sample_space(case)
-    n = 300   # at 5.5 standard errors every named mistake is still caught with near certainty
+    n = SAMPLE_CONFIG_DRAWS
     rng = _rng(name, case, 0)
     configs = [call(sample_config, name, space, rng)[0] for _ in range(n)]
     for config in configs[:50]:
