@@ -79,12 +79,17 @@ def _figures(summary, folder):
 
     paths = []
     groups = list(summary["totals"].items())
-    fig, axes = plt.subplots(1, len(groups), figsize=(3.2 * len(groups), 2.8), squeeze=False)
-    for ax, (name, values) in zip(axes[0], groups):
+    columns = min(4, len(groups))            # rows of four: readable at a glance, not one long strip
+    rows = -(-len(groups) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.4 * columns, 2.6 * rows), squeeze=False)
+    for ax, (name, values) in zip(axes.flat, groups):
         ax.hist(values, bins=min(20, max(5, len(set(values)))), color="#4878a8")
-        ax.set_title(name.replace(".ipynb", ""), fontsize=9)
+        ax.set_title(name.replace(".ipynb", ""), fontsize=10)
         ax.set_xlabel("code points")
-    axes[0][0].set_ylabel("students")
+    for ax in axes.flat[len(groups):]:
+        ax.set_visible(False)
+    for row in axes:
+        row[0].set_ylabel("students")
     fig.tight_layout()
     paths.append(folder / "scores.png")
     fig.savefig(paths[-1], dpi=90)
