@@ -12,6 +12,7 @@ process. grading/session.py calls a function through a Worker.
 """
 import atexit
 import fcntl
+import json
 import os
 import select
 import shutil
@@ -105,16 +106,21 @@ class Zygote:
     """The process that forks every worker of this grader process (grading/worker.py).
 
     It starts once (a fresh interpreter that loads numpy, ~70 ms), runs no
-    student code, and forks a session per graded function in ~2 ms.
+    student code, and forks a session per graded function in ~2 ms. As
+    root it first enters its own mount and network namespaces with
+    ``hide`` covered: its workers inherit them.
     """
 
-    def __init__(self):
+    def __init__(self, hide=()):
+        self.hide = tuple(hide)
+        self.staging = tempfile.mkdtemp(prefix="cs231n-lite-zygote-")   # root-only (0700)
         self.control, theirs = socket.socketpair()
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "MPLBACKEND": "Agg",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1"}
+        config = {"hide": list(self.hide), "expose": _interpreter_paths(), "staging": self.staging}
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-c", WORKER_SOURCE, str(theirs.fileno())],
+            [sys.executable, "-I", "-c", WORKER_SOURCE, str(theirs.fileno()), json.dumps(config)],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             pass_fds=(theirs.fileno(),), start_new_session=True, env=env, cwd="/")
         theirs.close()
@@ -153,18 +159,30 @@ class Zygote:
             except (ProcessLookupError, PermissionError):
                 pass
             self.process.wait()
+            shutil.rmtree(self.staging, ignore_errors=True)
 
 
-_zygote = None
+_zygotes = {}        # hidden paths -> the Zygote that hides them
+MAX_ZYGOTES = 4
 
 
-def zygote():
-    """This grader process's zygote, started on first use (and again if it died)."""
-    global _zygote
-    if _zygote is None or not _zygote.alive():
-        _zygote = Zygote()
-        atexit.register(_zygote.close)
-    return _zygote
+def zygote(hide=()):
+    """This grader process's zygote hiding ``hide``, started on first use (and again if it died).
+
+    Only the paths that exist now count: one created later needs (and
+    gets) a new zygote, since mounts are made when a zygote starts.
+    """
+    key = tuple(sorted({os.path.realpath(p) for p in hide if os.path.isdir(p)}))
+    current = _zygotes.pop(key, None)
+    if current is None or not current.alive():
+        if current is not None:
+            current.close()
+        current = Zygote(key)
+        atexit.register(current.close)
+    _zygotes[key] = current              # most recently used last
+    while len(_zygotes) > MAX_ZYGOTES:
+        _zygotes.pop(next(iter(_zygotes))).close()
+    return current
 
 
 class SharedPackage:
@@ -179,6 +197,7 @@ class SharedPackage:
 
     def __init__(self, package_dir):
         self.uid = sandbox_uid()
+        self.zygotes = set()          # those whose workers may have left processes behind
         self.root = tempfile.mkdtemp(prefix="cs231n-lite-package-")
         self.path = os.path.join(self.root, "cs231n_lite")
         shutil.copytree(package_dir, self.path, symlinks=False,
@@ -200,6 +219,10 @@ class SharedPackage:
         self.close()
 
     def close(self):
+        if self.zygotes:                     # the workers' leftovers (see Worker.close)
+            alive = [z for z in self.zygotes if z.alive()]
+            (alive[0] if alive else zygote()).kill_uid(self.uid)
+            self.zygotes.clear()
         for dirpath, _, _ in os.walk(self.root):
             os.chmod(dirpath, 0o700)       # without root, the owner needs write access to delete
         shutil.rmtree(self.root, ignore_errors=True)
@@ -212,7 +235,8 @@ class Worker:
         self.limits = limits
         self.uid = sandbox_uid()
         self.scratch = tempfile.mkdtemp(prefix="cs231n-lite-sandbox-")
-        if isinstance(package, SharedPackage):
+        self.shared = package if isinstance(package, SharedPackage) else None
+        if self.shared is not None:
             package_root = package.root
         else:
             package_root = self.scratch
@@ -224,11 +248,10 @@ class Worker:
                 for name in [dirpath, *(os.path.join(dirpath, n) for n in dirnames + filenames)]:
                     os.lchown(name, self.uid, self.uid)
         self.deadline = time.monotonic() + limits.startup
-        self.zygote = zygote()
+        self.zygote = zygote(hide)
         self.pid, self.fd = self.zygote.fork()
         self.send({"op": "setup", "scratch": self.scratch, "package_root": package_root,
                    "uid": self.uid, "gid": self.uid,
-                   "hide": [str(p) for p in hide], "expose": _interpreter_paths(),
                    "limits": {"memory": limits.memory, "cpu": limits.cpu,
                               "file_size": limits.file_size, "processes": limits.processes}})
         reply = self.receive()
@@ -280,12 +303,37 @@ class Worker:
         if self.uid is not None:
             self.zygote.kill_uid(self.uid)
 
-    def close(self):
+    def _exited(self, seconds=1.0):
+        """Whether the worker closed its end of the socket (it exits) within ``seconds``."""
         try:
-            wire.send(self.fd, {"op": "exit"})
+            while select.select([self.fd], [], [], seconds)[0]:
+                if not os.read(self.fd, 65536):
+                    return True
         except OSError:
             pass
-        self.kill()
+        return False
+
+    def close(self):
+        """Tell the worker to end; kill what remains.
+
+        A worker told to exit kills its uid's other processes itself. With a
+        SharedPackage, a worker that did so in time is not followed by the
+        zygote's kill_uid (~2 ms a function): the package's close does it
+        once, before any other submission can run under this uid.
+        """
+        try:
+            wire.send(self.fd, {"op": "exit"})
+            exited = self._exited()
+        except OSError:
+            exited = False
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        if self.uid is not None and not (exited and self.shared is not None):
+            self.zygote.kill_uid(self.uid)
+        if self.shared is not None and self.uid is not None:
+            self.shared.zygotes.add(self.zygote)
         try:
             os.close(self.fd)
         except OSError:

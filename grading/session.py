@@ -19,7 +19,7 @@ import types
 import numpy as np
 
 from grading.sandbox import Limits, SandboxFailure, Worker, default_hidden_paths
-from grading.wire import Codec, WireError, is_plain, write_back
+from grading.wire import Codec, GlobalStateWatch, WireError, is_plain, write_back
 
 
 class Session:
@@ -43,7 +43,7 @@ class Session:
         self.failure = None
         self.worker = None
         self.parameters = []
-        self._synced_state = None   # the global np.random state both sides hold
+        self._synced = GlobalStateWatch()   # the global np.random state both sides hold
         try:
             self.worker = Worker(package_dir, limits, default_hidden_paths() if hide is None else hide)
             self.worker.send({"op": "start", "module": module, "function": function,
@@ -133,16 +133,20 @@ class Session:
         if self.failure:
             raise SandboxFailure(self.failure)
         try:
-            state, encoded_state = self._global_state_to_send()
+            # the global state (2.5 kB) travels only when it moved since both sides last agreed
+            state = np.random.get_state() if self._synced.moved() else None
             self.worker.send({"op": "call", "args": self.codec.encode(list(args)),
-                              "kwargs": self.codec.encode(kwargs), "np_random": encoded_state})
+                              "kwargs": self.codec.encode(kwargs),
+                              "np_random": None if state is None else self.codec.encode(state)})
+            if state is not None:
+                self._synced.mark(state)
             while True:
                 reply = self.worker.receive()
                 if reply.get("op") != "callback":
                     break
                 self._serve_callback(reply)
-                state = None            # the grader's code ran: its global state may have moved
-            return self._finish(reply, args, kwargs, state)
+                self._synced.state = None   # the grader's code ran: its global state may have moved
+            return self._finish(reply, args, kwargs)
         except SandboxFailure as exc:
             self.failure = self._explain(exc, f"{self.name}")
             raise SandboxFailure(self.failure) from None
@@ -151,14 +155,10 @@ class Session:
             self.failure = f"{self.name} returned something that is not plain data ({exc})."
             raise SandboxFailure(self.failure) from None
 
-    def _finish(self, reply, args, kwargs, state):
-        """Apply what the call changed (arguments sent back only if changed) and return its value.
-
-        state: the grader's global np.random state when the call was sent,
-        or None if grader code ran since (a callback).
-        """
+    def _finish(self, reply, args, kwargs):
+        """Apply what the call changed (arguments sent back only if changed) and return its value."""
         if reply.get("op") == "exception":
-            self._synced_state = None   # the worker may have drawn before raising: send ours next time
+            self._synced.state = None   # the worker may have drawn before raising: send ours next time
             raise _exception(reply)
         if reply.get("op") != "result":
             raise WireError("unexpected reply")
@@ -172,22 +172,10 @@ class Session:
         if reply.get("np_random") is not None:   # the function used the global np.random state
             state = self.codec.decode(reply["np_random"])
             np.random.set_state(state)
-        # get_state() costs ~30 us; thousands of calls per submission make that count
-        self._synced_state = state if state is not None else np.random.get_state()
+            self._synced.mark(state)
+        elif self._synced.state is None:         # a callback ran grader code: what both hold now
+            self._synced.mark()
         return self.codec.decode(reply["value"])
-
-    def _global_state_to_send(self):
-        """(the global np.random state, its encoding or None if the worker already holds it).
-
-        The state (2.5 kB) travels only when it differs from the one both
-        sides agreed on after the last call: most tests never touch it.
-        """
-        state = np.random.get_state()
-        synced = self._synced_state
-        if synced is not None and synced[2] == state[2] and np.array_equal(synced[1], state[1]) \
-                and synced[3:] == state[3:]:
-            return state, None
-        return state, self.codec.encode(state)
 
     def _serve_callback(self, msg):
         """Run a reference function, a caller's callable or an object's method for the worker."""

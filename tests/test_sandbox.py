@@ -3,6 +3,7 @@ import os
 import socket
 import subprocess
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from grading import wire
 from grading.sandbox import Limits, SandboxFailure, SharedPackage
 from grading.session import Session
-from grading.wire import Codec, WireError
+from grading.wire import Codec, GlobalStateWatch, WireError
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="uid switch and mount namespace need root")
 FAST = Limits(wall=5.0, startup=5.0, cpu=10)
@@ -200,6 +201,94 @@ def test_detached_children_are_gone_after_the_session(tmp_path):
     assert alive, "the probe's child should have been running during the session"
     time.sleep(0.2)
     assert subprocess.run(["pgrep", "-f", "sleep 2718"], capture_output=True).returncode != 0
+
+
+def _sleeping(tag):
+    return subprocess.run(["pgrep", "-f", f"sleep {tag}"], capture_output=True).returncode == 0
+
+
+@ROOT_ONLY
+@pytest.mark.parametrize("sabotage", ["", "os.kill = lambda *args: None\n"])
+def test_with_a_shared_package_leftovers_never_outlive_the_package(tmp_path, sabotage):
+    """The worker kills its uid's processes as it exits; if its code prevents that
+    (here by replacing os.kill), the package's close kills them before another
+    submission can run under this uid."""
+    tag = 3141 if sabotage else 2719
+    pkg = package(tmp_path, f"import os, subprocess\n{sabotage}def relu_forward(x):\n"
+                            f"    subprocess.Popen(['sleep', '{tag}'], start_new_session=True)\n    return x\n")
+    with SharedPackage(pkg) as shared:
+        with Session(shared, "layers", "relu_forward", limits=FAST) as s:
+            s.function(np.zeros(2))
+            assert _sleeping(tag), "the probe's child should be running during the session"
+        time.sleep(0.2)
+        assert _sleeping(tag) == bool(sabotage)
+    time.sleep(0.2)
+    assert not _sleeping(tag)
+
+
+@ROOT_ONLY
+def test_a_hidden_folder_created_after_the_first_worker_is_hidden_too(tmp_path):
+    """Mounts are made when a zygote starts: a folder to hide that appears later gets a new one."""
+    import shutil
+    import tempfile
+    public = Path(tempfile.mkdtemp(prefix="cs231n-lite-test-"))   # readable by the sandbox uid
+    try:
+        public.chmod(0o755)
+        course, other = public / "course", public / "other"
+        probe = (f"def relu_forward(x):\n    out = {{}}\n"
+                 f"    for p in ['{course}/gradebook.db', '{other}/notes']:\n"
+                 f"        try:\n            out[p] = open(p).read()\n"
+                 f"        except OSError as e:\n            out[p] = type(e).__name__\n    return out\n")
+        pkg = package(tmp_path, probe)
+        with Session(pkg, "layers", "relu_forward", limits=FAST, hide=[str(course)]) as s:
+            s.function(np.zeros(2))          # the zygote for this hide list starts: course absent
+        for folder, text in ((course, "scores"), (other, "public")):
+            folder.mkdir(mode=0o755)
+            (folder / folder.name).with_name("gradebook.db" if folder == course else "notes").write_text(text)
+            for f in folder.iterdir():
+                f.chmod(0o644)
+        with Session(pkg, "layers", "relu_forward", limits=FAST, hide=[str(course)]) as s:
+            seen = s.function(np.zeros(2))
+        assert seen == {f"{course}/gradebook.db": "FileNotFoundError", f"{other}/notes": "public"}
+    finally:
+        shutil.rmtree(public)
+
+
+def test_the_global_state_watch_sees_every_move_even_a_cached_gaussian():
+    np.random.seed(5)
+    watch = GlobalStateWatch()
+    watch.mark()
+    assert not watch.moved()
+    np.random.rand()
+    assert watch.moved()
+    np.random.seed(5)
+    np.random.randn()                 # draws a pair: one is cached (has_gauss = 1)
+    watch.mark()
+    key_before = np.random.get_state()[1].copy()
+    assert not watch.moved()
+    np.random.randn()                 # served from the cache: the MT19937 key and position stay
+    assert np.array_equal(np.random.get_state()[1], key_before) and watch.moved()
+
+
+def test_the_global_np_random_state_follows_the_call_as_if_it_were_local(tmp_path):
+    """Draws in the worker and in the grader interleave exactly as in one process,
+    including a legacy Gaussian served from numpy's one-value cache."""
+    pkg = package(tmp_path, "def relu_forward(n):\n    return np.random.randn(n)\n"
+                            "def relu_backward(x):\n    return x + 1\n")
+
+    def run(forward, backward):
+        np.random.seed(11)
+        out = [forward(1), backward(1.0), forward(1), np.random.rand(), forward(3), backward(2.0),
+               forward(1), np.random.randn()]
+        return out, np.random.get_state()
+
+    local, local_state = run(lambda n: np.random.randn(n), lambda x: x + 1)
+    with Session(pkg, "layers", "relu_forward", limits=FAST) as fwd, \
+            Session(pkg, "layers", "relu_backward", limits=FAST) as bwd:
+        remote, remote_state = run(fwd.proxy, bwd.proxy)
+    for a, b in zip(local, remote):
+        np.testing.assert_array_equal(a, b)
+    assert local_state[2:] == remote_state[2:] and np.array_equal(local_state[1], remote_state[1])
 
 
 def test_numpy_nan_and_inf_scalars_cross_as_floats():
