@@ -18,7 +18,7 @@ import types
 
 import numpy as np
 
-from grading.sandbox import Limits, SandboxFailure, Worker, default_hidden_paths
+from grading.sandbox import Limits, SandboxFailure, SharedPackage, Worker, default_hidden_paths
 from grading.wire import Codec, GlobalStateWatch, WireError, is_plain, write_back
 
 
@@ -53,6 +53,11 @@ class Session:
             self.failure = self._explain(exc, f"importing cs231n_lite.{module}")
             return
         self.worker.deadline = time.monotonic() + limits.wall
+        if reply.get("op") == "ready" and isinstance(package_dir, SharedPackage):
+            try:
+                package_dir.store_bytecode(self.codec.decode(reply.get("compiled") or {}))
+            except WireError:
+                pass          # then the next workers compile for themselves
         self.parameters = [n for n in reply.get("parameters") or [] if isinstance(n, str) and n.isidentifier()
                            and len(n) <= 40 and not keyword.iskeyword(n)]
         if reply.get("op") == "exception":

@@ -1,4 +1,5 @@
 """The sandboxed worker and the plain-data channel, on small packages written by the tests."""
+import importlib.util
 import os
 import socket
 import subprocess
@@ -289,6 +290,30 @@ def test_the_global_np_random_state_follows_the_call_as_if_it_were_local(tmp_pat
     for a, b in zip(local, remote):
         np.testing.assert_array_equal(a, b)
     assert local_state[2:] == remote_state[2:] and np.array_equal(local_state[1], remote_state[1])
+
+
+def test_a_shared_package_compiles_each_module_once(tmp_path, monkeypatch):
+    """The first worker's bytecode is cached beside the read-only source; the next ones import it."""
+    received = []
+    store = SharedPackage.store_bytecode
+    monkeypatch.setattr(SharedPackage, "store_bytecode",
+                        lambda self, compiled: received.append(sorted(compiled)) or store(self, compiled))
+    with SharedPackage(package(tmp_path, "def relu_forward(x):\n    return 2 * x\n")) as shared:
+        for _ in range(2):
+            with Session(shared, "layers", "relu_forward", limits=FAST) as s:
+                assert s.proxy(3.0) == 6.0
+        cached = Path(importlib.util.cache_from_source(str(Path(shared.path) / "layers.py")))
+        assert cached.exists() and cached.stat().st_mode & 0o022 == 0   # the sandbox cannot change it
+    assert received == [["cs231n_lite/__init__.py", "cs231n_lite/layers.py"], []]
+
+
+def test_bytecode_is_stored_only_for_the_packages_own_sources(tmp_path):
+    with SharedPackage(package(tmp_path, "def relu_forward(x):\n    return x\n")) as shared:
+        code = np.frombuffer(b"not code", dtype=np.uint8)
+        shared.store_bytecode({"cs231n_lite/../../evil.py": code, "cs231n_lite/layers.txt": code,
+                               "cs231n_lite/missing.py": code, "cs231n_lite/layers.py": np.zeros(3),
+                               "/etc/passwd.py": code, 7: code})
+        assert not list(Path(shared.root).rglob("*.pyc")) and not (tmp_path / "evil.py").exists()
 
 
 def test_numpy_nan_and_inf_scalars_cross_as_floats():
