@@ -5,8 +5,9 @@
 1. Speed-up. A class of N submissions cycling through the bank of sample
    variants (correct, seeded bugs, untouched, several bugs) gets its
    trusted verdicts (the parallel part, grading/parallel.py) from 1 and 2
-   local workers and from a Dask local cluster with 2 workers: submissions
-   per minute and the speed-up over one worker.
+   local workers and from a Dask local cluster with 1 and 2 workers:
+   submissions per minute and the speed-up over one worker (for Dask, over
+   one pool worker and over one Dask worker: the engine's own scaling).
 2. Whole run. M complete, correct submissions (every function's visible
    and hidden tests run: the slowest kind) are graded with `autograde`, 2
    workers: verdicts, nbgrader recording them in batches meanwhile
@@ -66,11 +67,16 @@ def main(n=24, m=40):
     rows = [("1 worker", verdict_seconds(n, secret, workers=1)),
             ("2 workers", verdict_seconds(n, secret, workers=2))]
     from distributed import LocalCluster
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        rows.append(("Dask, 2 local workers", verdict_seconds(n, secret, scheduler=cluster.scheduler_address)))
-    print(f"verdicts for a class of {n} mixed submissions, {os.cpu_count()} cores")
+    for workers in (1, 2):
+        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                          dashboard_address=None) as cluster:
+            rows.append((f"Dask, {workers} local worker{'s' * (workers > 1)}",
+                         verdict_seconds(n, secret, scheduler=cluster.scheduler_address)))
+    print(f"verdicts for a class of {n} mixed submissions, {os.cpu_count()} cores "
+          "(speed-up over 1 pool worker; for Dask also over 1 Dask worker)")
     for label, seconds in rows:
-        print(f"{label:>22}: {n / seconds * 60:5.1f} submissions/min, speed-up {rows[0][1] / seconds:.2f}")
+        own = f", {rows[2][1] / seconds:.2f} over 1 Dask worker" if label.startswith("Dask") else ""
+        print(f"{label:>22}: {n / seconds * 60:5.1f} submissions/min, speed-up {rows[0][1] / seconds:.2f}{own}")
     seconds = whole_run_seconds(m, secret)
     print(f"whole run, {m} complete submissions, 2 workers: {m / seconds * 60:.1f} submissions/min "
           f"({seconds:.0f} s); a class of 1,000 at this rate: {seconds / m * 1000 / 60:.0f} min")
