@@ -103,11 +103,14 @@ c.Autograde.autograde_preprocessors = [
     "grading.nbgrader_plugin.TrustedGrades",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
+    "grading.nbgrader_plugin.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "grading.nbgrader_plugin.CheckMetadata",
 ]
 c.TrustedGrades.secret_file = os.path.join(INSTRUCTOR, "secret")
+# Each notebook is validated once, after all its preprocessors, instead of
+# after each of them (the grade cells are checked by CheckMetadata anyway).
+c.Exporter.optimistic_validation = True
 
 # Formgrader renders math with the MathJax that the Jupyter server ships
 # (jupyter-server-mathjax), not from a CDN: instructor/lib/grading/templates
