@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 from grading.autograde import autograde, submissions  # noqa: E402
 from grading.course import build_release  # noqa: E402
-from grading.parallel import compute_verdicts  # noqa: E402
+from grading.parallel import compute_verdicts, local_cluster  # noqa: E402
 from grading.samples import VARIANTS, make_submissions  # noqa: E402
 from variants import ONE_BUG  # noqa: E402
 
@@ -66,10 +66,8 @@ def main(n=24, m=40):
     secret = os.urandom(32).hex().encode() + b"\n"
     rows = [("1 worker", verdict_seconds(n, secret, workers=1)),
             ("2 workers", verdict_seconds(n, secret, workers=2))]
-    from distributed import LocalCluster
     for workers in (1, 2):
-        with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                          dashboard_address=None) as cluster:
+        with local_cluster(workers) as cluster:
             rows.append((f"Dask, {workers} local worker{'s' * (workers > 1)}",
                          verdict_seconds(n, secret, scheduler=cluster.scheduler_address)))
     print(f"verdicts for a class of {n} mixed submissions, {os.cpu_count()} cores "

@@ -1,5 +1,6 @@
 """Grading a whole class: parallel = sequential, a Dask cluster, resuming, the class report."""
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import pytest
 
 from grading.autograde import autograde, collect_scores
 from grading.course import ROOT, build_release
-from grading.parallel import verdict_path
+from grading.parallel import local_cluster, trimming_workers_note, verdict_path
 from grading.report import class_summary, write_report
 from grading.samples import make_submissions
 
@@ -55,13 +56,26 @@ def test_two_workers_give_the_sequential_grades(sequential, tmp_path_factory):
     assert code_scores(course) == code_scores(sequential)
 
 
-def test_a_dask_cluster_gives_the_sequential_grades(sequential, tmp_path_factory):
-    from distributed import LocalCluster
+def test_a_dask_cluster_gives_the_sequential_grades(sequential, tmp_path_factory, capsys):
     course = new_course(tmp_path_factory, "dask")
     (course / "instructor" / "secret").write_bytes((sequential / "instructor" / "secret").read_bytes())
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with local_cluster(2) as cluster:
         autograde(course, scheduler=cluster.scheduler_address)
     assert code_scores(course) == code_scores(sequential)
+    assert "MALLOC_TRIM_THRESHOLD_" not in capsys.readouterr().err   # local_cluster leaves it unset
+
+
+def test_workers_that_trim_the_heap_at_every_free_are_pointed_out():
+    class Client:            # client.run(f) -> {worker address: f() there}
+        def __init__(self, values):
+            self.values = values
+
+        def run(self, function):
+            assert function() == os.environ.get("MALLOC_TRIM_THRESHOLD_")
+            return self.values
+    assert trimming_workers_note(Client({"tcp://a": None, "tcp://b": None})) is None
+    note = trimming_workers_note(Client({"tcp://a": "65536", "tcp://b": None}))
+    assert "1 of the Dask workers" in note and "pre-spawn-environ.MALLOC_TRIM_THRESHOLD_: null" in note
 
 
 def test_an_interrupted_run_resumes_and_loses_nothing(sequential, tmp_path_factory):
