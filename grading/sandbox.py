@@ -331,7 +331,11 @@ class Worker:
         except (ProcessLookupError, PermissionError):
             pass
         if self.uid is not None:
-            self.zygote.kill_uid(self.uid)
+            self._kill_uid()
+
+    def _kill_uid(self):
+        # any zygote can do it: this worker's may have been closed (zygote() keeps a few)
+        (self.zygote if self.zygote.alive() else zygote()).kill_uid(self.uid)
 
     def _exited(self, seconds=1.0):
         """Whether the worker closed its end of the socket (it exits) within ``seconds``."""
@@ -361,7 +365,7 @@ class Worker:
         except (ProcessLookupError, PermissionError):
             pass
         if self.uid is not None and not (exited and self.shared is not None):
-            self.zygote.kill_uid(self.uid)
+            self._kill_uid()
         if self.shared is not None and self.uid is not None:
             self.shared.zygotes.add(self.zygote)
         try:

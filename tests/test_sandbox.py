@@ -292,6 +292,27 @@ def test_the_global_np_random_state_follows_the_call_as_if_it_were_local(tmp_pat
     assert local_state[2:] == remote_state[2:] and np.array_equal(local_state[1], remote_state[1])
 
 
+@ROOT_ONLY
+def test_a_worker_whose_zygote_was_retired_still_ends_cleanly(tmp_path):
+    """zygote() keeps MAX_ZYGOTES zygotes (one per set of hidden folders) and closes the oldest."""
+    from grading import sandbox
+    hides = []
+    for i in range(sandbox.MAX_ZYGOTES + 1):
+        (tmp_path / f"hide{i}").mkdir()
+        hides.append([str(tmp_path / f"hide{i}")])
+    pkg = package(tmp_path, "import subprocess\ndef relu_forward(x):\n"
+                            "    subprocess.Popen(['sleep', '2720'], start_new_session=True)\n    return x\n")
+    first = Session(pkg, "layers", "relu_forward", limits=FAST, hide=hides[0])
+    first.function(np.zeros(2))
+    for hide in hides[1:]:          # each needs its own zygote: the first one's is closed
+        with Session(pkg, "layers", "relu_forward", limits=FAST, hide=hide):
+            pass
+    assert not first.worker.zygote.alive()
+    first.close()
+    time.sleep(0.2)
+    assert not _sleeping(2720)
+
+
 def test_a_shared_package_compiles_each_module_once(tmp_path, monkeypatch):
     """The first worker's bytecode is cached beside the read-only source; the next ones import it."""
     received = []
