@@ -6,9 +6,11 @@ course; when the grader is root it runs as a dedicated unprivileged
 uid, in its own mount and network namespaces, with the course and
 instructor paths hidden. In every case it has limits on address space, CPU
 time, file size and processes, no grading variables in its environment, and
-its whole process group (and, as root, every process of its uid) is killed
-when it ends or times out. Workers are forked by one Zygote per grader
-process. grading/session.py calls a function through a Worker.
+its whole process group is killed when it ends or times out; as root, every
+process of its uid is killed by the worker itself as it ends, and by a
+zygote after a worker that did not end by itself and when a SharedPackage
+closes. Workers are forked by a Zygote of their grader process.
+grading/session.py calls a function through a Worker.
 """
 import atexit
 import fcntl
@@ -140,8 +142,8 @@ class Zygote:
     def kill_uid(self, uid):
         """kill(-1) as the sandbox uid: reaches every process it started, detached or not.
 
-        The zygote forks for it: forking this (much larger) grader process
-        cost more, once per graded function.
+        The zygote forks for it (~2 ms): forking this much larger grader
+        process costs more.
         """
         wire.send(self.control.fileno(), {"op": "kill_uid", "uid": uid})
         wire.receive(self.control.fileno())
@@ -186,6 +188,11 @@ def zygote(hide=()):
     return current
 
 
+def kill_uid(uid, prefer=None):
+    """Kill every process of a sandbox uid through ``prefer``, or any zygote if it has ended."""
+    (prefer if prefer is not None and prefer.alive() else zygote()).kill_uid(uid)
+
+
 class SharedPackage:
     """A read-only copy of a submission's package for every worker of this grader process.
 
@@ -198,7 +205,7 @@ class SharedPackage:
 
     def __init__(self, package_dir):
         self.uid = sandbox_uid()
-        self.zygotes = set()          # those whose workers may have left processes behind
+        self.leftovers = None         # a zygote whose workers may have left processes behind
         self.root = tempfile.mkdtemp(prefix="cs231n-lite-package-")
         self.path = os.path.join(self.root, "cs231n_lite")
         shutil.copytree(package_dir, self.path, symlinks=False,
@@ -249,10 +256,9 @@ class SharedPackage:
         self.close()
 
     def close(self):
-        if self.zygotes:                     # the workers' leftovers (see Worker.close)
-            alive = [z for z in self.zygotes if z.alive()]
-            (alive[0] if alive else zygote()).kill_uid(self.uid)
-            self.zygotes.clear()
+        if self.leftovers is not None:       # the workers' leftovers (see Worker.close)
+            kill_uid(self.uid, self.leftovers)
+            self.leftovers = None
         for dirpath, _, _ in os.walk(self.root):
             os.chmod(dirpath, 0o700)       # without root, the owner needs write access to delete
         shutil.rmtree(self.root, ignore_errors=True)
@@ -324,18 +330,14 @@ class Worker:
         return f"the process running your code {how} {when} (sys.exit, os._exit or a crash?)"
 
     # ------------------------------------------------------------ cleanup
-    def kill(self):
-        """End the worker's process group and, as root, every process of its uid."""
+    def kill(self, whole_uid=True):
+        """End the worker's process group and, as root and unless told not to, every process of its uid."""
         try:
             os.killpg(self.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        if self.uid is not None:
-            self._kill_uid()
-
-    def _kill_uid(self):
-        # any zygote can do it: this worker's may have been closed (zygote() keeps a few)
-        (self.zygote if self.zygote.alive() else zygote()).kill_uid(self.uid)
+        if whole_uid and self.uid is not None:
+            kill_uid(self.uid, self.zygote)   # any zygote will do: zygote() closes the oldest
 
     def _exited(self, seconds=1.0):
         """Whether the worker closed its end of the socket (it exits) within ``seconds``."""
@@ -360,14 +362,9 @@ class Worker:
             exited = self._exited()
         except OSError:
             exited = False
-        try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        if self.uid is not None and not (exited and self.shared is not None):
-            self._kill_uid()
+        self.kill(whole_uid=not (exited and self.shared is not None))
         if self.shared is not None and self.uid is not None:
-            self.shared.zygotes.add(self.zygote)
+            self.shared.leftovers = self.zygote
         try:
             os.close(self.fd)
         except OSError:

@@ -13,7 +13,7 @@ Order of events (all before any student code runs):
    interpreter, once: every worker it forks inherits them.
 1. ``setup``: without root, a new user and network namespace; resource
    limits; then, as root, drop to the sandbox uid/gid for good.
-2. ``start``: import ``cs231n_lite.<module>`` from the scratch copy and
+2. ``start``: import ``cs231n_lite.<module>`` from the submission's copy and
    replace every *other* graded function in the loaded modules by a
    remote call to the grader's reference implementation (one test, one
    function).
