@@ -44,10 +44,10 @@ lab: $(STAMP)
 	JUPYTER_CONFIG_DIR=$(WORKSPACE)/.jupyter $(VENV)/bin/jupyter lab $(WORKSPACE)
 
 fixtures: $(STAMP)
-	$(PY) grading/make_fixtures.py
+	$(PY) grading/judge/make_fixtures.py
 
 check-fixtures: $(STAMP)
-	$(PY) grading/make_fixtures.py --check
+	$(PY) grading/judge/make_fixtures.py --check
 
 benchmark: $(STAMP)
 	$(PY) benchmarks/run_all.py

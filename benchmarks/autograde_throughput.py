@@ -5,9 +5,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from grading.autograde import autograde, collect_scores  # noqa: E402
-from grading.course import build_release  # noqa: E402
-from grading.samples import VARIANTS, make_submissions  # noqa: E402
+from grading.gradebook.autograde import autograde, collect_scores  # noqa: E402
+from grading.release.course import build_release  # noqa: E402
+from grading.release.samples import VARIANTS, make_submissions  # noqa: E402
 
 
 def main(copies=4):

@@ -4,14 +4,14 @@
 
 1. Speed-up. A class of N submissions cycling through the bank of sample
    variants (correct, seeded bugs, untouched, several bugs) gets its
-   trusted verdicts (the parallel part, grading/parallel.py) from 1 and 2
+   trusted verdicts (the parallel part, grading/classwide/parallel.py) from 1 and 2
    local workers and from a Dask local cluster with 1 and 2 workers:
    submissions per minute and the speed-up over one worker (for Dask, over
    one pool worker and over one Dask worker: the engine's own scaling).
 2. Whole run. M complete, correct submissions (every function's visible
    and hidden tests run: the slowest kind) are graded with `autograde`, 2
    workers: verdicts, nbgrader recording them in batches meanwhile
-   (grading/recorder.py) and the export. Submissions per minute, and the
+   (grading/gradebook/recorder.py) and the export. Submissions per minute, and the
    time this rate gives a class of 1,000.
 Each configuration grades a fresh course with the same secret.
 """
@@ -26,10 +26,10 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
-from grading.autograde import autograde, submissions  # noqa: E402
-from grading.course import build_release  # noqa: E402
-from grading.parallel import compute_verdicts, local_cluster  # noqa: E402
-from grading.samples import VARIANTS, make_submissions  # noqa: E402
+from grading.gradebook.autograde import autograde, submissions  # noqa: E402
+from grading.release.course import build_release  # noqa: E402
+from grading.classwide.parallel import compute_verdicts, local_cluster  # noqa: E402
+from grading.release.samples import VARIANTS, make_submissions  # noqa: E402
 from variants import ONE_BUG  # noqa: E402
 
 BANK = {**{k: VARIANTS[k] for k in ("reference", "untouched", "seeded_bug")}, **ONE_BUG}

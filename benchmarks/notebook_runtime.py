@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 import nbformat  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 
-from grading.course import notebook_files  # noqa: E402
+from grading.release.course import notebook_files  # noqa: E402
 
 
 def main():

@@ -17,7 +17,7 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from cs231n_lite.selfcheck import REGISTRY  # noqa: E402
-from grading.trusted import grade_notebook  # noqa: E402
+from grading.judge.trusted import grade_notebook  # noqa: E402
 
 
 def grade_submission(student):

@@ -18,9 +18,9 @@ import sys
 import time
 from pathlib import Path
 
-from grading.autograde import autograde, collect_scores, export, format_table
-from grading.course import ASSIGNMENT, DEFAULT_COURSE_DIR, ROOT, build_release
-from grading.samples import DEFAULT_STUDENTS, VARIANTS, make_submissions
+from grading.gradebook.autograde import autograde, collect_scores, export, format_table
+from grading.release.course import ASSIGNMENT, DEFAULT_COURSE_DIR, ROOT, build_release
+from grading.release.samples import DEFAULT_STUDENTS, VARIANTS, make_submissions
 
 DEMO_COURSE_DIR = ROOT / "build" / "demo-course"
 
@@ -80,12 +80,12 @@ def cmd_export(args, export_first=True):
 
 
 def cmd_report(args):
-    from grading.report import write_report
+    from grading.classwide.report import write_report
     print(f"class report: {write_report(Path(args.course))}")
 
 
 def cmd_feedback(args):
-    from grading.feedback import generate
+    from grading.gradebook.feedback import generate
     course = Path(args.course)
     done, skipped = generate(course, args.student or None, args.include_ungraded, log=course / "nbgrader.log")
     print(f"feedback written for {len(done)} student(s) in {course / 'feedback'}/<student>/{ASSIGNMENT}/")
@@ -104,7 +104,7 @@ def cmd_demo(args):
     cmd_samples(args)
     print("3/3 auto-grading (hidden tests included) ...", flush=True)
     results = cmd_autograde(args)
-    from grading.feedback import generate
+    from grading.gradebook.feedback import generate
     generate(course, include_ungraded=True, log=course / "nbgrader.log")
     problems = expectation_failures(results, {s: VARIANTS[s] for s in DEFAULT_STUDENTS})
     print(f"\ndone in {time.time() - start:.0f} s; the demo course is {course}: its feedback pages are "
@@ -118,7 +118,7 @@ def cmd_demo(args):
 
 
 def cmd_workspace(args):
-    from grading.course import write_student_jupyter_config
+    from grading.release.course import write_student_jupyter_config
     dest = Path(args.dest)
     if dest.exists():
         sys.exit(f"{dest} already exists; your work there is kept. Remove it yourself to start over.")
@@ -133,8 +133,8 @@ def cmd_workspace(args):
 
 
 def cmd_cells(args):
-    from grading.course import notebook_files
-    from grading.gradecells import sync
+    from grading.release.course import notebook_files
+    from grading.release.gradecells import sync
     for nb in notebook_files():
         changed = sync(nb)
         print(f"{nb.name}: {len(changed)} grade cell(s) rewritten")

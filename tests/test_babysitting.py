@@ -244,8 +244,8 @@ def test_real_too_high_rate(data, capsys):
 
 # ---- through the trusted grader (callables called back across the process boundary) ----
 def test_reference_passes_in_the_sandbox():
-    from grading.course import ROOT
-    from grading.trusted import grade_notebook
+    from grading.release.course import ROOT
+    from grading.judge.trusted import grade_notebook
     results = grade_notebook("05_babysitting", ROOT / "cs231n_lite", b"babysit-secret", "ada")
     assert {k: r.message for k, r in results.items() if not r.passed} == {}
     assert sum(r.score for r in results.values()) == 12
@@ -254,8 +254,8 @@ def test_reference_passes_in_the_sandbox():
 def test_one_bug_costs_only_its_function_in_the_sandbox(tmp_path):
     import shutil
 
-    from grading.course import ROOT
-    from grading.trusted import grade_notebook
+    from grading.release.course import ROOT
+    from grading.judge.trusted import grade_notebook
     pkg = tmp_path / "cs231n_lite"
     shutil.copytree(ROOT / "cs231n_lite", pkg, ignore=shutil.ignore_patterns("__pycache__"))
     path = pkg / "babysit.py"

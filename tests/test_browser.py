@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from grading.course import ASSIGNMENT, COURSE_ID, ROOT, build_release, write_student_jupyter_config
-from grading.strip import BEGIN, END
+from grading.release.course import ASSIGNMENT, COURSE_ID, ROOT, build_release, write_student_jupyter_config
+from grading.release.strip import BEGIN, END
 
 pytestmark = pytest.mark.browser
 
@@ -200,8 +200,8 @@ def test_student_runs_a_stub_then_implements_it(page, tmp_path):
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    from grading.autograde import autograde
-    from grading.samples import VARIANTS, make_submissions
+    from grading.gradebook.autograde import autograde
+    from grading.release.samples import VARIANTS, make_submissions
 
     course = tmp_path_factory.mktemp("browser") / "course"
     build_release(course)

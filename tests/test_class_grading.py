@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from grading.autograde import autograde, collect_scores
-from grading.course import ROOT, build_release
-from grading.parallel import local_cluster, trimming_workers_note, verdict_path
-from grading.report import class_summary, write_report
-from grading.samples import make_submissions
+from grading.gradebook.autograde import autograde, collect_scores
+from grading.release.course import ROOT, build_release
+from grading.classwide.parallel import local_cluster, trimming_workers_note, verdict_path
+from grading.classwide.report import class_summary, write_report
+from grading.release.samples import make_submissions
 
 from variants import ALL_VARIANTS
 

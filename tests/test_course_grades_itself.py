@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from grading.__main__ import main as grading_main
-from grading.autograde import collect_scores
-from grading.course import build_release
-from grading.samples import VARIANTS, make_submissions
+from grading.gradebook.autograde import collect_scores
+from grading.release.course import build_release
+from grading.release.samples import VARIANTS, make_submissions
 
 pytestmark = pytest.mark.nbgrader
 STUDENTS = ("reference", "seeded_bug", "untouched")

@@ -11,8 +11,8 @@ import pytest
 
 from cs231n_lite.selfcheck import REGISTRY, fixtures
 from cs231n_lite.selfcheck.fixtures import hidden_seed, install_hidden, load
-from grading import make_fixtures
-from grading.hidden import HiddenSource, new_secret, read_secret, write_secret
+from grading.judge import make_fixtures
+from grading.judge.hidden import HiddenSource, new_secret, read_secret, write_secret
 
 SECRET = b"course-secret"
 # one function per topic and the input arrays its test feeds the function under test

@@ -11,7 +11,7 @@ from cs231n_lite.selfcheck import REGISTRY
 from cs231n_lite.selfcheck import hyperopt as T
 from cs231n_lite.selfcheck.fixtures import install_hidden
 from conftest import failure_message
-from grading.hidden import HiddenSource
+from grading.judge.hidden import HiddenSource
 
 NAMES = ["log_uniform", "sample_config", "trial_status", "random_search", "grid_search",
          "refine_range", "early_stopping", "decay_on_plateau"]
@@ -334,6 +334,6 @@ def test_check_search_outcome(capsys):
 
 
 def test_notebook_states_the_number_of_configurations_the_test_draws():
-    from grading.course import notebook_files
+    from grading.release.course import notebook_files
     text = {nb.name: nb for nb in notebook_files()}["06_hyperparameter_optimization.ipynb"].read_text()
     assert f"The test draws {T.SAMPLE_CONFIG_DRAWS} configurations" in text

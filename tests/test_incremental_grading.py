@@ -6,11 +6,11 @@ import sys
 
 import pytest
 
-from grading.autograde import autograde, collect_scores, to_grade
-from grading.course import build_release, run_nbgrader, tool_env
-from grading.feedback import generate
-from grading.feedback_export import mark_ungraded
-from grading.samples import VARIANTS, make_submissions
+from grading.gradebook.autograde import autograde, collect_scores, to_grade
+from grading.release.course import build_release, run_nbgrader, tool_env
+from grading.gradebook.feedback import generate
+from grading.gradebook.feedback_export import mark_ungraded
+from grading.release.samples import VARIANTS, make_submissions
 
 pytestmark = pytest.mark.nbgrader
 
@@ -79,8 +79,8 @@ def test_a_rewritten_answer_needs_review_again(course, tmp_path):
 
 def assert_finished_feedback(course, student="bob"):
     """The student's feedback folder as students should get it, however it was made."""
-    from grading.course import notebook_files
-    from grading.feedback_export import WRAP_CSS
+    from grading.release.course import notebook_files
+    from grading.gradebook.feedback_export import WRAP_CSS
 
     folder = course / "feedback" / student / "part1"
     files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))

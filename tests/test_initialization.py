@@ -8,7 +8,7 @@ from cs231n_lite.selfcheck import initialization as T
 from cs231n_lite.selfcheck.feedback import CheckFailed
 from cs231n_lite.selfcheck.fixtures import install_hidden
 from conftest import failure_message
-from grading.hidden import HiddenSource
+from grading.judge.hidden import HiddenSource
 
 NAMES = ["zeros_init", "small_random_init", "xavier_init", "glorot_uniform_init", "he_init", "lsuv_init"]
 

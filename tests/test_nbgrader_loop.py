@@ -11,8 +11,8 @@ import pytest
 
 from cs231n_lite.selfcheck import REGISTRY
 from grading.__main__ import expectation_failures
-from grading.autograde import format_table
-from grading.leakcheck import secret_lines
+from grading.gradebook.autograde import format_table
+from grading.release.leakcheck import secret_lines
 
 from conftest import ALL_VARIANTS
 from variants import HOSTILE, ONE_BUG
@@ -23,7 +23,7 @@ pytestmark = pytest.mark.nbgrader
 def written_points():
     """Points of the manually graded answer cells of the source notebooks."""
     import json
-    from grading.course import notebook_files
+    from grading.release.course import notebook_files
     return [c["metadata"]["nbgrader"]["points"] for nb in notebook_files()
             for c in json.loads(nb.read_text())["cells"]
             if c.get("metadata", {}).get("nbgrader", {}).get("solution") and c["cell_type"] == "markdown"]
@@ -93,7 +93,7 @@ def test_grades_csv_lists_every_student(course_dir, graded):
 
 def test_feedback_html_per_student_shows_the_graders_messages(course_dir, graded):
     pages = list((course_dir / "feedback").glob("*/part1/*.html"))
-    from grading.course import notebook_files
+    from grading.release.course import notebook_files
     assert len(pages) == len(ALL_VARIANTS) * len(notebook_files())
     for page in pages:
         html = page.read_text()

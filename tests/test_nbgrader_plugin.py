@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from grading.nbgrader_plugin import CheckMetadata, SaveAutoGrades
+from grading.gradebook.nbgrader_plugin import CheckMetadata, SaveAutoGrades
 from nbgrader import preprocessors as nbgrader_preprocessors
 from nbgrader.api import Gradebook
 from nbgrader.nbgraderformat import ValidationError

@@ -4,7 +4,7 @@ import math
 import pytest
 
 from cs231n_lite.measure import collect
-from grading.course import notebook_files
+from grading.release.course import notebook_files
 from test_notebooks import assert_runs_clean, execute
 
 pytestmark = pytest.mark.notebooks

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from cs231n_lite.measure import collect
-from grading.course import notebook_files
+from grading.release.course import notebook_files
 from test_notebooks import assert_runs_clean, execute
 
 pytestmark = pytest.mark.notebooks

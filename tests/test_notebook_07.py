@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from cs231n_lite.measure import collect
-from grading.course import notebook_files
+from grading.release.course import notebook_files
 from test_notebooks import execute
 
 pytestmark = pytest.mark.notebooks

@@ -7,7 +7,7 @@ import pytest
 from nbclient import NotebookClient
 
 from cs231n_lite.measure import collect
-from grading.course import notebook_files
+from grading.release.course import notebook_files
 
 NOTEBOOKS = {nb.name: nb for nb in notebook_files()}
 pytestmark = pytest.mark.notebooks  # (the scale_explorer test is quick but lives with its notebook)

@@ -9,7 +9,7 @@ from cs231n_lite.selfcheck import REGISTRY
 from cs231n_lite.selfcheck import optimization as T
 from cs231n_lite.selfcheck.fixtures import install_hidden
 from conftest import failure_message
-from grading.hidden import HiddenSource
+from grading.judge.hidden import HiddenSource
 
 NAMES = [name for name, spec in REGISTRY.items() if spec.notebook == T.NOTEBOOK]
 MODULES = {"optim": optim, "regularization": regularization, "layers": layers}

@@ -123,7 +123,7 @@ def test_make_installs_from_the_lock_and_reinstalls_when_it_or_pyproject_changes
 
 
 def test_committed_fixtures_match_a_fresh_regeneration():
-    proc = subprocess.run([sys.executable, str(ROOT / "grading" / "make_fixtures.py"), "--check"],
+    proc = subprocess.run([sys.executable, str(ROOT / "grading" / "judge" / "make_fixtures.py"), "--check"],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "fixtures are up to date" in proc.stdout

@@ -3,7 +3,7 @@ import sys
 
 import pytest
 
-from grading.recorder import GradebookWriter
+from grading.gradebook.recorder import GradebookWriter
 
 
 class FakeNbgrader(GradebookWriter):

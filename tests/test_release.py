@@ -8,9 +8,9 @@ import textwrap
 import pytest
 
 from cs231n_lite.selfcheck import REGISTRY
-from grading.course import ROOT, graded_module_files, notebook_files
-from grading.leakcheck import find_leaks, secret_lines
-from grading.strip import StripError, strip_solutions
+from grading.release.course import ROOT, graded_module_files, notebook_files
+from grading.release.leakcheck import find_leaks, secret_lines
+from grading.release.strip import StripError, strip_solutions
 
 
 def test_release_has_no_solution_line_or_marker(release_dir):
@@ -107,15 +107,15 @@ def test_exclude_overwriting_lists_every_graded_file(course_dir):
     files = graded_module_files()
     assert files == sorted(f"cs231n_lite/{m}.py" for m in {s.module for s in REGISTRY.values()})
     assert f"c.Autograde.exclude_overwriting = {{'part1': {files!r}}}" in config
-    for setting in ("c.OverwriteCells.add_missing_cells = True", "grading.nbgrader_plugin.TrustedGrades",
-                    "grading.nbgrader_plugin.SanitizeSubmission", "c.TrustedGrades.secret_file"):
+    for setting in ("c.OverwriteCells.add_missing_cells = True", "grading.gradebook.nbgrader_plugin.TrustedGrades",
+                    "grading.gradebook.nbgrader_plugin.SanitizeSubmission", "c.TrustedGrades.secret_file"):
         assert setting in config
     assert "nbgrader.preprocessors.Execute" not in config   # submitted notebooks are never run
 
 
 def test_grade_cells_are_generated_from_the_registry(tmp_path):
-    from grading.course import notebook_files
-    from grading.gradecells import sync
+    from grading.release.course import notebook_files
+    from grading.release.gradecells import sync
     for nb in notebook_files():
         copy = tmp_path / nb.name
         shutil.copy(nb, copy)

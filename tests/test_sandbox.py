@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grading import wire
-from grading.sandbox import Limits, SandboxFailure, SharedPackage
-from grading.session import Session
-from grading.wire import Codec, GlobalStateWatch, WireError
+from grading.sandbox.untrusted import wire
+from grading.sandbox.host import Limits, SandboxFailure, SharedPackage
+from grading.judge.session import Session
+from grading.sandbox.untrusted.wire import Codec, GlobalStateWatch, WireError
 
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="uid switch and mount namespace need root")
 FAST = Limits(wall=5.0, startup=5.0, cpu=10)
@@ -295,7 +295,7 @@ def test_the_global_np_random_state_follows_the_call_as_if_it_were_local(tmp_pat
 @ROOT_ONLY
 def test_a_worker_whose_zygote_was_retired_still_ends_cleanly(tmp_path):
     """zygote() keeps MAX_ZYGOTES zygotes (one per set of hidden folders) and closes the oldest."""
-    from grading import sandbox
+    from grading.sandbox import host as sandbox
     hides = []
     for i in range(sandbox.MAX_ZYGOTES + 1):
         (tmp_path / f"hide{i}").mkdir()

@@ -6,9 +6,9 @@ import pytest
 
 from cs231n_lite.selfcheck import REGISTRY
 from cs231n_lite.selfcheck.fixtures import load
-from grading.course import ROOT, build_source
-from grading.hidden import HiddenSource
-from grading.trusted import grade_function, grade_notebook, graded_functions, hidden_inputs
+from grading.release.course import ROOT, build_source
+from grading.judge.hidden import HiddenSource
+from grading.judge.trusted import grade_function, grade_notebook, graded_functions, hidden_inputs
 
 SECRET = b"test-trusted-secret"
 

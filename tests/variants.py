@@ -5,7 +5,7 @@ the 'untouched' base must score 0 on every code test. Hostile code is
 appended to a module, so it runs when the worker imports that module.
 """
 from cs231n_lite.selfcheck import REGISTRY
-from grading.samples import DEFAULT_STUDENTS, VARIANTS, Append, Edit, Tamper, Variant
+from grading.release.samples import DEFAULT_STUDENTS, VARIANTS, Append, Edit, Tamper, Variant
 
 
 def tests_of(module):

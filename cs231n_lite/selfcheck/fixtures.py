@@ -25,7 +25,7 @@ def install_hidden(source):
     ----------
     source : object or None
         Has ``fields(topic, function) -> dict[str, np.ndarray]`` and
-        ``seed(function) -> int`` (the grader's ``grading.hidden.HiddenSource``);
+        ``seed(function) -> int`` (the grader's ``grading.judge.hidden.HiddenSource``);
         None uninstalls.
 
     Returns
@@ -60,7 +60,7 @@ def _load_visible(topic):
     path = VISIBLE_DIR / f"{topic}.npz"
     if not path.exists():
         raise RuntimeError(f"test fixture {path} is missing; an instructor regenerates it with "
-                           "`python grading/make_fixtures.py`.")
+                           "`python grading/judge/make_fixtures.py`.")
     with np.load(path) as f:
         return {k: f[k] for k in f.files}
 

@@ -1,7 +1,7 @@
 """nbgrader's own generate_feedback, finished for students (named in nbgrader_config.py).
 
-    c.GenerateFeedback.exporter_class = "grading.feedback_export.FeedbackExporter"
-    c.GenerateFeedback.post_convert_hook = "grading.feedback_export.keep_pages_only"
+    c.GenerateFeedback.exporter_class = "grading.gradebook.feedback_export.FeedbackExporter"
+    c.GenerateFeedback.post_convert_hook = "grading.gradebook.feedback_export.keep_pages_only"
 
 The course's config sets both, so `make feedback`, plain `nbgrader
 generate_feedback part1` and Formgrader's *Generate Feedback* button write

@@ -1,7 +1,7 @@
 """Build the test fixtures from the reference implementation.
 
-    python grading/make_fixtures.py           # write the visible fixtures
-    python grading/make_fixtures.py --check   # regenerate and compare; exit 1 on a difference
+    python grading/judge/make_fixtures.py           # write the visible fixtures
+    python grading/judge/make_fixtures.py --check   # regenerate and compare; exit 1 on a difference
 
 Each topic has one builder, ``<topic>_fixtures(case, seed)``, reached
 through ``build(topic, case, seed)``: ``case`` ('visible' or 'hidden')
@@ -10,7 +10,7 @@ Generator every input is drawn from. Visible fixtures use the fixed seeds of
 VISIBLE_SEEDS and are committed in cs231n_lite/selfcheck/fixtures/ (they ship
 to students). Hidden fixtures are never written: the grader builds them per
 student at grading time, with a seed derived from the course secret
-(grading/hidden.py), so the hidden regime must hold for any seed. Values
+(grading/judge/hidden.py), so the hidden regime must hold for any seed. Values
 are float64.
 """
 import argparse
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 from cs231n_lite import hyperopt, layers, normalization, optim, preprocess, regularization  # noqa: E402  (reference)
 from cs231n_lite.gradient_check import eval_numerical_gradient_array  # noqa: E402

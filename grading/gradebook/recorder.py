@@ -1,11 +1,11 @@
 """The single writer: records verdicts in nbgrader's gradebook while more are computed.
 
 One ``nbgrader autograde`` run at a time records a batch of students whose
-verdicts are stored (grading/parallel.py); while it runs, the workers
+verdicts are stored (grading/classwide/parallel.py); while it runs, the workers
 compute the next verdicts, which form the next batch. Recording is thus
 hidden behind the parallel part instead of following it, and SQLite still
 has one writer. Around each run the hand-entered grades of the batch are
-read and put back (grading/autograde.py), and the record of what was
+read and put back (grading/gradebook/autograde.py), and the record of what was
 graded is saved, so an interrupted class loses at most the batch in flight.
 """
 import subprocess
@@ -13,7 +13,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from grading.course import ASSIGNMENT, tool_env
+from grading.release.course import ASSIGNMENT, tool_env
 
 
 class GradebookWriter:

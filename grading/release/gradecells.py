@@ -4,7 +4,7 @@
 
 A grade cell runs the function's visible test, so the student sees the same
 feedback as ``check(name)``. Its points and grade id are the registry's;
-the score itself comes from the trusted grader (grading/trusted.py), which
+the score itself comes from the trusted grader (grading/judge/trusted.py), which
 also runs a hidden test drawn for each student, so no hidden test is in
 the notebook.
 """

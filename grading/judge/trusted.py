@@ -4,7 +4,7 @@ For every graded function of a notebook, the grader runs the function's
 test (``test_<name>(fn, case)`` of the *reference* cs231n_lite.selfcheck,
 imported in this process) on the visible case and on a hidden case drawn
 for this student, with ``fn`` a proxy into a fresh sandboxed worker that
-imports the submission's own package (grading/session.py, grading/sandbox.py). Expected
+imports the submission's own package (grading/judge/session.py, grading/sandbox/host.py). Expected
 outputs, hidden inputs and every comparison stay in this process; the
 worker only ever sees the inputs of a call.
 
@@ -18,9 +18,9 @@ from pathlib import Path
 from cs231n_lite.selfcheck import REGISTRY
 from cs231n_lite.selfcheck.feedback import CheckFailed
 from cs231n_lite.selfcheck.fixtures import install_hidden
-from grading.hidden import HiddenCaseError, HiddenSource
-from grading.sandbox import Limits, SharedPackage
-from grading.session import Session
+from grading.judge.hidden import HiddenCaseError, HiddenSource
+from grading.sandbox.host import Limits, SharedPackage
+from grading.judge.session import Session
 
 CASES = ("visible", "hidden")
 

@@ -12,8 +12,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from grading.course import ASSIGNMENT, ROOT, graded_module_files
-from grading.strip import BEGIN, END
+from grading.release.course import ASSIGNMENT, ROOT, graded_module_files
+from grading.release.strip import BEGIN, END
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from grading.autograde import collect_scores
+from grading.gradebook.autograde import collect_scores
 
 MISTAKE = re.compile(r"Likely mistake: (.*)$", re.S)
 LIMITS = (("time limit", "did not finish within the time limit"),

@@ -1,9 +1,9 @@
 """A session: one graded function under test, called from the grader as if it were local.
 
     with Session(package_dir, "layers", "relu_forward", substitute) as session:
-        out, cache = session.proxy(x)      # runs in a sandboxed worker (grading/sandbox.py)
+        out, cache = session.proxy(x)      # runs in a sandboxed worker (grading/sandbox/host.py)
 
-Only plain data crosses (grading/wire.py). Callables and objects given to
+Only plain data crosses (grading/sandbox/untrusted/wire.py). Callables and objects given to
 the function stay here: the worker calls them back, and calls back the
 reference implementation of every other graded function. Arguments the
 function changed in place, and the global np.random state, come back and
@@ -18,8 +18,8 @@ import types
 
 import numpy as np
 
-from grading.sandbox import Limits, SandboxFailure, SharedPackage, Worker, default_hidden_paths
-from grading.wire import Codec, GlobalStateWatch, WireError, is_plain, write_back
+from grading.sandbox.host import Limits, SandboxFailure, SharedPackage, Worker, default_hidden_paths
+from grading.sandbox.untrusted.wire import Codec, GlobalStateWatch, WireError, is_plain, write_back
 
 
 class Session:

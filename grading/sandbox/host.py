@@ -1,4 +1,4 @@
-"""The sandboxed worker processes that run a submission's code (grading/worker.py).
+"""The sandboxed worker processes that run a submission's code (grading/sandbox/untrusted/worker.py).
 
 A Worker sees the submission's package (a read-only SharedPackage copy, one
 per notebook) and a scratch folder of its own, and nothing else of the
@@ -10,7 +10,7 @@ its whole process group is killed when it ends or times out; as root, every
 process of its uid is killed by the worker itself as it ends, and by a
 zygote after a worker that did not end by itself and when a SharedPackage
 closes. Workers are forked by a Zygote of their grader process.
-grading/session.py calls a function through a Worker.
+grading/judge/session.py calls a function through a Worker.
 """
 import atexit
 import fcntl
@@ -32,11 +32,11 @@ from pathlib import Path
 import numpy as np
 
 from cs231n_lite.selfcheck.feedback import CheckFailed
-from grading import wire
-from grading.wire import WireError
+from grading.sandbox.untrusted import wire
+from grading.sandbox.untrusted.wire import WireError
 
 HERE = Path(__file__).resolve().parent
-WORKER_SOURCE = (HERE / "wire.py").read_text() + "\n" + (HERE / "worker.py").read_text()
+WORKER_SOURCE = (HERE / "untrusted" / "wire.py").read_text() + "\n" + (HERE / "untrusted" / "worker.py").read_text()
 SANDBOX_UID_BASE = 2_000_000_000   # far above any real account
 SLOTS = 64
 SLOT_DIR = Path(tempfile.gettempdir()) / "cs231n-lite-sandbox-slots"
@@ -100,13 +100,13 @@ def _interpreter_paths():
 
 def default_hidden_paths():
     """Instructor material the worker must not see: this grading package's repository."""
-    root = HERE.parent
+    root = HERE.parents[1]
     return [str(root / name) for name in ("cs231n_lite", "grading", "notebooks", "tests", ".git",
                                           "build", "docs", "instructor")]
 
 
 class Zygote:
-    """The process that forks every worker of this grader process (grading/worker.py).
+    """The process that forks every worker of this grader process (grading/sandbox/untrusted/worker.py).
 
     It starts once (a fresh interpreter that loads numpy, ~70 ms), runs no
     student code, and forks a session per graded function in ~2 ms. As

@@ -5,14 +5,14 @@
 This module chooses the students: those whose written answers are all
 graded, unless asked otherwise. The pages themselves come from nbgrader's
 generate_feedback as the course's nbgrader_config.py sets it up
-(grading/feedback_export.py: pages only, ungraded answers marked, wrapping
+(grading/gradebook/feedback_export.py: pages only, ungraded answers marked, wrapping
 lines, offline math), so Formgrader's button and plain `nbgrader
 generate_feedback` write the same pages.
 """
 from pathlib import Path
 
-from grading.autograde import read_grades, submissions
-from grading.course import ASSIGNMENT, run_nbgrader
+from grading.gradebook.autograde import read_grades, submissions
+from grading.release.course import ASSIGNMENT, run_nbgrader
 
 
 def ungraded_answers(course_dir, students):

@@ -1,7 +1,7 @@
 """The sandboxed worker: isolates itself, imports the submission, serves calls.
 
-Its source (after grading/wire.py's) is run by ``python -I -c`` as a
-*zygote* started by grading/sandbox.py: it loads numpy, then forks one
+Its source (after grading/sandbox/untrusted/wire.py's) is run by ``python -I -c`` as a
+*zygote* started by grading/sandbox/host.py: it loads numpy, then forks one
 process per graded function's test (``zygote``); it never imports the
 grading package. A session's messages travel on its own socket (stdin,
 stdout and stderr are /dev/null, so printing never disturbs the protocol

@@ -9,7 +9,7 @@ this process alone writes their results, first to
 ``instructor/verdicts/<student>.json`` (atomically, one file per student, so
 an interrupted run resumes where it stopped), then into nbgrader's
 gradebook through ``nbgrader autograde`` runs on batches of students
-(grading/recorder.py, one run at a time, while the next verdicts are
+(grading/gradebook/recorder.py, one run at a time, while the next verdicts are
 computed), whose TrustedGrades step
 uses a verdict when its package fingerprint matches and grades itself
 otherwise. SQLite is never written by two processes.
@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
 
-from grading.course import ASSIGNMENT, PACKAGE, graded_module_files
+from grading.release.course import ASSIGNMENT, PACKAGE, graded_module_files
 
 VERDICTS = Path("instructor") / "verdicts"
 
@@ -87,7 +87,7 @@ def grade_package(student, files, secret):
     Runs wherever the grading package is importable (a pool process, a
     Dask worker); writes only to a temporary folder of its own.
     """
-    from grading.trusted import grade_notebook, graded_functions
+    from grading.judge.trusted import grade_notebook, graded_functions
 
     with tempfile.TemporaryDirectory(prefix="cs231n-lite-job-") as tmp:
         for rel, data in files.items():
@@ -153,7 +153,7 @@ def trimming_workers_note(client):
 
 def _pool_initializer():
     """Each pool process holds its own sandbox slot (so its own uid)."""
-    from grading import sandbox
+    from grading.sandbox import host as sandbox
     sandbox._slot = None
 
 

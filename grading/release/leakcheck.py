@@ -3,14 +3,14 @@
 Forbidden in any release file: the marker words, and every distinctive
 line of a solution block or hidden-test region of the source (.py files and
 notebooks). Hidden test inputs exist in no file (the grader computes them
-per student, see grading/hidden.py), so there is no fixture to look for.
+per student, see grading/judge/hidden.py), so there is no fixture to look for.
 """
 import json
 import re
 from pathlib import Path
 
-from grading.course import PACKAGE, ROOT, notebook_files
-from grading.strip import BEGIN, END, MARKER_WORDS
+from grading.release.course import PACKAGE, ROOT, notebook_files
+from grading.release.strip import BEGIN, END, MARKER_WORDS
 
 HIDDEN_BEGIN = re.compile(r"^\s*#+\s*BEGIN HIDDEN TESTS\s*$")
 HIDDEN_END = re.compile(r"^\s*#+\s*END HIDDEN TESTS\s*$")

@@ -2,7 +2,7 @@
 
 No hidden fixture is stored anywhere: the grader holds a per-course secret,
 derives from it one seed per (student, graded function), and runs the
-topic's fixture builder (grading/make_fixtures.py) in its hidden regime
+topic's fixture builder (grading/judge/make_fixtures.py) in its hidden regime
 with that seed. Inputs therefore differ between students, are the same
 every time one student is regraded, and their expected outputs come from
 the reference implementation in the grader's process.
@@ -16,7 +16,7 @@ import os
 import secrets
 from pathlib import Path
 
-from grading import make_fixtures
+from grading.judge import make_fixtures
 
 SECRET_BYTES = 32
 SEED_MASK = (1 << 63) - 1  # non-negative and within int64, which every numpy seed API accepts

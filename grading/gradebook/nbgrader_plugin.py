@@ -1,6 +1,6 @@
 """nbgrader preprocessors that put the trusted grader into nbgrader's own autograde.
 
-The course's nbgrader_config.py (grading/course.py) registers them, so plain
+The course's nbgrader_config.py (grading/release/course.py) registers them, so plain
 ``nbgrader autograde``, Formgrader's Autograde button and ``make grade`` all
 grade the same way:
 
@@ -31,10 +31,10 @@ from nbgrader.api import Gradebook
 from nbgrader import preprocessors as nbgrader_preprocessors
 from nbgrader.preprocessors import CheckCellMetadata, NbGraderPreprocessor
 
-from grading.hidden import read_secret
-from grading.sandbox import Limits, default_hidden_paths
-from grading.parallel import fingerprint_dir, load_verdicts
-from grading.trusted import FunctionResult, grade_notebook, graded_functions
+from grading.judge.hidden import read_secret
+from grading.sandbox.host import Limits, default_hidden_paths
+from grading.classwide.parallel import fingerprint_dir, load_verdicts
+from grading.judge.trusted import FunctionResult, grade_notebook, graded_functions
 
 SAFE_MIME = ("text/plain", "image/png")
 

@@ -5,7 +5,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from grading.course import ASSIGNMENT, COURSE_ID, run_nbgrader
+from grading.release.course import ASSIGNMENT, COURSE_ID, run_nbgrader
 
 
 @dataclass(frozen=True)
@@ -135,18 +135,18 @@ def autograde(course_dir, regrade=(), log=None, workers=None, scheduler=None, pr
     """Grade new and changed submissions (and those in regrade), then export the grades.
 
     The trusted verdicts are computed in parallel (``workers`` local
-    processes, or a Dask cluster at ``scheduler``; grading/parallel.py) and
+    processes, or a Dask cluster at ``scheduler``; grading/classwide/parallel.py) and
     recorded in batches, one nbgrader autograde run at a time, while the
-    next verdicts are computed (grading/recorder.py). Hand-entered grades
+    next verdicts are computed (grading/gradebook/recorder.py). Hand-entered grades
     survive: a regraded submission gets back every manual score, and its
     reviewed state where the answer text did not change.
     Nothing else here is special: the course's nbgrader_config.py puts the
-    trusted grader into nbgrader's autograde (grading/nbgrader_plugin.py).
+    trusted grader into nbgrader's autograde (grading/gradebook/nbgrader_plugin.py).
     Returns the students graded.
     """
-    from grading.hidden import read_secret
-    from grading.parallel import clear_verdicts, compute_verdicts
-    from grading.recorder import GradebookWriter
+    from grading.judge.hidden import read_secret
+    from grading.classwide.parallel import clear_verdicts, compute_verdicts
+    from grading.gradebook.recorder import GradebookWriter
 
     course_dir = Path(course_dir).resolve()
     students = to_grade(course_dir, tuple(regrade))

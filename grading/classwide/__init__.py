@@ -1,0 +1,1 @@
+"""Classwide: grading and reporting on a whole class (parallel verdicts, the class report)."""

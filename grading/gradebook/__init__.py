@@ -1,0 +1,1 @@
+"""Gradebook: nbgrader's side (the plugin, the single recorder, autograde, feedback pages)."""

@@ -1,0 +1,1 @@
+"""Judge: the trusted side of grading (tests, hidden cases, sessions with a sandboxed worker)."""

@@ -1,0 +1,1 @@
+"""Sandbox: the host side of the workers that run student code; untrusted/ is the inside."""
