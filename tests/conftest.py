@@ -45,7 +45,7 @@ EXTRA_VARIANTS = {
     "tampered_tests": Variant(
         "untouched stubs, test library edited to pass everything", "untouched",
         (Edit("cs231n_lite/selfcheck/activations.py",
-              '    return graded(name, module="layers", notebook=NOTEBOOK, points=points)\n',
+              '    return graded(name, module="layers", notebook=NOTEBOOK, points=points, uses=uses)\n',
               '    return lambda test: graded(name, "layers", NOTEBOOK, points)(lambda *a, **k: None)\n'),)),
 }
 def failure_message(test, wrong, case="visible"):

@@ -116,3 +116,54 @@ def test_an_in_place_function_is_caught_across_the_process_boundary(reference_co
     edit(reference_copy, "layers", "    out = np.maximum(0, x)\n", "    out = x\n    out[out < 0] = 0\n")
     result = grade_function(REGISTRY["relu_forward"], reference_copy, HiddenSource(SECRET, "ada"))
     assert not result.passed and "changed its input x in place" in result.message
+
+
+@pytest.fixture(scope="module")
+def alone_packages(tmp_path_factory):
+    """For every graded function, the release's package with only that function written."""
+    from grading.release.course import graded_module_files
+    from grading.release.strip import strip_solutions
+    root = tmp_path_factory.mktemp("alone")
+    notebook_of = {name: spec.notebook for name, spec in REGISTRY.items()}
+    sources = {rel: (ROOT / rel).read_text() for rel in graded_module_files()}
+    packages = {}
+    for name in REGISTRY:
+        pkg = root / name / "cs231n_lite"
+        shutil.copytree(ROOT / "cs231n_lite", pkg, ignore=shutil.ignore_patterns("__pycache__"))
+        for rel, text in sources.items():
+            (root / name / rel).write_text(strip_solutions(text, rel, notebook_of, keep={name})[0])
+        packages[name] = pkg
+    return packages
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_each_function_earns_its_points_alone(alone_packages, name):
+    """The test of one function depends on that function alone: with every other graded
+    function a stub, it passes (its declared dependencies come from the reference)."""
+    result = grade_function(REGISTRY[name], alone_packages[name], HiddenSource(SECRET, "ada"))
+    assert result.passed, result.message
+
+
+def test_declared_dependencies_are_graded_functions_and_nothing_is_its_own():
+    for name, spec in REGISTRY.items():
+        assert set(spec.uses) <= set(REGISTRY) - {name}, (name, spec.uses)
+
+
+SIBLING = "\ndef relu_forward(x):\n    return leaky_relu_forward(x, alpha=0.0)\n"
+
+
+@pytest.mark.parametrize("sibling_written", [False, True])
+def test_a_function_that_calls_an_undeclared_sibling_earns_what_the_sibling_earns(
+        stub_package, tmp_path, sibling_written):
+    """relu_forward written as leaky_relu_forward(x, 0): the call reaches the student's own
+    leaky_relu_forward, never the grader's reference."""
+    pkg = tmp_path / "cs231n_lite"
+    shutil.copytree(ROOT / "cs231n_lite" if sibling_written else stub_package, pkg,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (pkg / "layers.py").write_text((pkg / "layers.py").read_text() + SIBLING)
+    source = HiddenSource(SECRET, "ada")
+    relu = grade_function(REGISTRY["relu_forward"], pkg, source)
+    leaky = grade_function(REGISTRY["leaky_relu_forward"], pkg, source)
+    assert relu.passed == leaky.passed == sibling_written, (relu.message, leaky.message)
+    if not sibling_written:
+        assert "leaky_relu_forward is not implemented yet" in relu.message

@@ -21,8 +21,8 @@ BACKWARD_TOL = 1e-8
 NUMERIC_TOL = 1e-6
 
 
-def _graded(name, points):
-    return graded(name, module="layers", notebook=NOTEBOOK, points=points)
+def _graded(name, points, uses=()):
+    return graded(name, module="layers", notebook=NOTEBOOK, points=points, uses=uses)
 
 
 def _forward(name, fn, f, args, kwargs=None, mistakes=None):

@@ -15,8 +15,8 @@ NOTEBOOK = "05_babysitting.ipynb"
 DIAGNOSES = ("exploding", "too_flat", "lr_too_high", "bad_init", "healthy")
 
 
-def _graded(name, points):
-    return graded(name, module="babysit", notebook=NOTEBOOK, points=points)
+def _graded(name, points, uses=()):
+    return graded(name, module="babysit", notebook=NOTEBOOK, points=points, uses=uses)
 
 
 def _rng(name, case, number=0):
@@ -48,7 +48,7 @@ def test_expected_initial_loss(expected_initial_loss, case="visible"):
             raise CheckFailed(f"{name}({c}) returned {got:.6g}, expected log({c}) = {want:.6g}.{hint}")
 
 
-@_graded("check_initial_loss", points=2)
+@_graded("check_initial_loss", points=2, uses=("expected_initial_loss",))
 def test_check_initial_loss(check_initial_loss, case="visible"):
     name = "check_initial_loss"
     if case == "visible":

@@ -26,8 +26,8 @@ SAMPLE_CONFIG_DRAWS = 300   # at Z standard errors every named mistake is still 
 STATUS_NAMES = {0: "ok", 1: "aborted: NaN", 2: "aborted: loss > {f:g}x initial"}
 
 
-def _graded(name, points):
-    return graded(name, module="hyperopt", notebook=NOTEBOOK, points=points)
+def _graded(name, points, uses=()):
+    return graded(name, module="hyperopt", notebook=NOTEBOOK, points=points, uses=uses)
 
 
 def _rng(name, case, number):
@@ -129,7 +129,7 @@ def _sample_space(case):
             "batch": ("int", 7, 7)}
 
 
-@_graded("sample_config", points=2)
+@_graded("sample_config", points=2, uses=("log_uniform",))
 def test_sample_config(sample_config, case="visible"):
     name = "sample_config"
     space = _sample_space(case)
@@ -277,7 +277,7 @@ def _check_trials(name, trials, seen, expected_len, abort_factor):
                               f"abort_factor) (here abort_factor={abort_factor:g}).")
 
 
-@_graded("random_search", points=3)
+@_graded("random_search", points=3, uses=("sample_config", "trial_status"))
 def test_random_search(random_search, case="visible"):
     name = "random_search"
     space = _search_space(case)
@@ -325,7 +325,7 @@ def test_random_search(random_search, case="visible"):
 
 
 # --------------------------------------------------------------------------
-@_graded("grid_search", points=2)
+@_graded("grid_search", points=2, uses=("trial_status",))
 def test_grid_search(grid_search, case="visible"):
     name = "grid_search"
     f = load(TOPIC, name, case)

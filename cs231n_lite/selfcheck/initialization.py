@@ -23,8 +23,8 @@ Z = 5.5
 SHAPES = {"visible": (500, 400), "hidden": (300, 700)}
 
 
-def _graded(name, points):
-    return graded(name, module="init", notebook=NOTEBOOK, points=points)
+def _graded(name, points, uses=()):
+    return graded(name, module="init", notebook=NOTEBOOK, points=points, uses=uses)
 
 
 def _seed(name, case, number):

@@ -10,8 +10,8 @@ NOTEBOOK = "04_batch_normalization.ipynb"
 FORWARD_TOL, BACKWARD_TOL, NUMERIC_TOL = 1e-9, 1e-8, 1e-6
 
 
-def _graded(name, points):
-    return graded(name, module="normalization", notebook=NOTEBOOK, points=points)
+def _graded(name, points, uses=()):
+    return graded(name, module="normalization", notebook=NOTEBOOK, points=points, uses=uses)
 
 
 def _normalize(x, axis, eps, ddof=0, eps_outside=False):
@@ -160,7 +160,7 @@ def test_layernorm_backward(layernorm_backward, case="visible"):
     })
 
 
-@_graded("spatial_batchnorm_forward", points=2)
+@_graded("spatial_batchnorm_forward", points=2, uses=("batchnorm_forward",))
 def test_spatial_batchnorm_forward(spatial_batchnorm_forward, case="visible"):
     name = "spatial_batchnorm_forward"
     f = load(TOPIC, name, case)
@@ -183,7 +183,8 @@ def test_spatial_batchnorm_forward(spatial_batchnorm_forward, case="visible"):
         expect_array(name, f"bn_param['{key}']", param[key], f[key], FORWARD_TOL)
 
 
-@_graded("spatial_batchnorm_backward", points=2)
+@_graded("spatial_batchnorm_backward", points=2,
+         uses=("batchnorm_backward", "batchnorm_backward_alt"))
 def test_spatial_batchnorm_backward(spatial_batchnorm_backward, case="visible", forward=None):
     """The cache comes from the reference layout unless a forward is given (its own cache)."""
     from ..normalization import spatial_batchnorm_forward as given_forward

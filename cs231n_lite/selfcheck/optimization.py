@@ -26,8 +26,8 @@ SIGN_MIXED = ("momentum sign conventions mixed: with v = momentum * v - learning
 EPS_INSIDE = ("epsilon is inside the square root; it is added outside: dw / (sqrt(cache) + epsilon).")
 
 
-def _graded(name, points, module="optim"):
-    return graded(name, module=module, notebook=NOTEBOOK, points=points)
+def _graded(name, points, module="optim", uses=()):
+    return graded(name, module=module, notebook=NOTEBOOK, points=points, uses=uses)
 
 
 # --------------------------------------------------------------------------

@@ -18,8 +18,8 @@ REFIT = ("statistics were recomputed from the data being transformed; an apply f
          "with its own statistics).")
 
 
-def _graded(name, points):
-    return graded(name, module="preprocess", notebook=NOTEBOOK, points=points)
+def _graded(name, points, uses=()):
+    return graded(name, module="preprocess", notebook=NOTEBOOK, points=points, uses=uses)
 
 
 def _dict_result(name, result, keys):

@@ -14,14 +14,21 @@ class GradedFunction:
     notebook: str      # notebook whose grade cell tests it
     points: int        # points of that grade cell
     test: Callable     # test(fn, case='visible'|'hidden'); raises CheckFailed
+    uses: tuple = ()   # other graded functions whose reference the test may call in their place
 
 
 REGISTRY = {}
 
 
-def graded(name, module, notebook, points):
-    """Decorator registering ``test_<name>`` as the test of ``name``."""
+def graded(name, module, notebook, points, uses=()):
+    """Decorator registering ``test_<name>`` as the test of ``name``.
+
+    uses: the graded functions ``name`` is expected to call (batchnorm_forward
+    under spatial_batchnorm_forward, ...). Its test runs the reference of
+    each of them instead of the student's, so that one bug costs one
+    function; every other graded function ``name`` calls is the student's own.
+    """
     def register(test):
-        REGISTRY[name] = GradedFunction(name, module, notebook, points, test)
+        REGISTRY[name] = GradedFunction(name, module, notebook, points, test, tuple(uses))
         return test
     return register

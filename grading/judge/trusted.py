@@ -71,7 +71,9 @@ def grade_function(spec, package, source, limits=Limits(), hide=None, import_fai
     function.
     """
     start = time.monotonic()
-    substitute = [(s.module, s.name) for s in REGISTRY.values() if s.name != spec.name]
+    # only the declared dependencies are the reference: any other graded function the
+    # student's code calls is the student's own (a sibling cannot do the work for free)
+    substitute = [(REGISTRY[name].module, name) for name in spec.uses]
     import_failures = {} if import_failures is None else import_failures
     if spec.module in import_failures:
         return FunctionResult(spec.name, spec.notebook, spec.points, 0, import_failures[spec.module], 0.0)

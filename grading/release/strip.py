@@ -63,13 +63,14 @@ def stub(function, module_path, notebook, indent):
             f"{indent}raise NotImplementedError({message!r})"]
 
 
-def strip_solutions(text, module_path, notebook_of):
+def strip_solutions(text, module_path, notebook_of, keep=()):
     """The student version of a .py source.
 
     Inputs:
     - text: the instructor source
     - module_path: how the stub names the file, e.g. 'cs231n_lite/layers.py'
     - notebook_of: dict function name -> notebook that tests it
+    - keep: functions whose solution stays (a submission with only those done)
 
     Returns:
     - (stripped text, list of function names that were stubbed)
@@ -81,6 +82,8 @@ def strip_solutions(text, module_path, notebook_of):
         if function not in notebook_of:
             raise StripError(f"{module_path}:{begin}: {function} has a solution block but no "
                              "registered test (cs231n_lite/selfcheck/registry.py)")
+        if function in keep:
+            continue
         out += lines[cursor - 1:begin - 1]
         out += stub(function, module_path, notebook_of[function], indent)
         cursor = end + 1
