@@ -3,29 +3,31 @@
 The expensive part of grading a submission is the trusted grader's work
 (one sandboxed worker process per graded function). It needs only the
 submission's package, the course secret and the student id, so it is a
-pure job: ``grade_package(student, files, secret) -> verdicts``. Jobs run
-in a local process pool (``workers``) or on a Dask cluster (``scheduler``);
-this process alone writes their results, first to
+pure job: ``grade_package(student, files, secret, skipped) -> verdicts``
+(grading/gradebook/verdicts.py, the same path nbgrader's own autograde
+takes). Jobs run in a local process pool (``workers``) or on a Dask cluster
+(``scheduler``); this process alone writes their results, first to
 ``instructor/verdicts/<student>.json`` (atomically, one file per student, so
 an interrupted run resumes where it stopped), then into nbgrader's
 gradebook through ``nbgrader autograde`` runs on batches of students
-(grading/gradebook/recorder.py, one run at a time, while the next verdicts are
-computed), whose TrustedGrades step
-uses a verdict when its package fingerprint matches and grades itself
-otherwise. SQLite is never written by two processes.
+(grading/gradebook/recorder.py, one run at a time, while the next verdicts
+are computed). SQLite is never written by two processes.
+
+No submission can stop the others: a job that raises, or whose process
+dies (the pool then breaks and is rebuilt for the rest), is retried once on
+its own and then stored as a *failed* verdict that says why (zero code points, listed
+for the instructor); only the grader's own trouble (no sandbox on this
+machine) stops the run.
 """
-import hashlib
-import json
 import os
 import sys
-import tempfile
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
-from pathlib import Path
 
-from grading.release.course import ASSIGNMENT, PACKAGE, graded_module_files
-
-VERDICTS = Path("instructor") / "verdicts"
+from grading.gradebook.verdicts import (clear_verdicts, fingerprint, load_verdicts, package_files,  # noqa: F401
+                                        save_verdicts, secret_tag, verdict_path, verdicts_of)
+from grading.sandbox.errors import SandboxUnavailable
 
 # Dask's nanny puts MALLOC_TRIM_THRESHOLD_=65536 into its workers' environment
 # (distributed.nanny.pre-spawn-environ). glibc then gives freed memory back at
@@ -35,98 +37,23 @@ VERDICTS = Path("instructor") / "verdicts"
 DASK_CONFIG = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
 
 
-def package_files(course_dir, student):
-    """The package nbgrader's autograde builds for a student: {relative path: bytes}.
-
-    The submitted package, with every file that is not a graded module
-    replaced by (or added from) the course source, exactly as autograde
-    copies them (Autograde.exclude_overwriting keeps the graded files).
-    """
-    course_dir = Path(course_dir)
-    keep = set(graded_module_files())
-    files = {}
-    for root, overlay in ((course_dir / "submitted" / student / ASSIGNMENT, False),
-                          (course_dir / "source" / ASSIGNMENT, True)):
-        for path in sorted((root / PACKAGE).rglob("*")):
-            rel = path.relative_to(root).as_posix()
-            if not path.is_file() or "__pycache__" in rel or rel.endswith(".pyc"):
-                continue
-            if overlay and rel in keep:
-                continue
-            files[rel] = path.read_bytes()
-    return files
+def grade_package(student, files, secret, skipped=()):
+    """The job run in a pool process or on a Dask worker (grading/gradebook/verdicts.py)."""
+    return verdicts_of(student, files, secret, skipped)
 
 
-def fingerprint(files):
-    """One digest of a package given as {relative path: bytes}."""
-    digest = hashlib.sha256()
-    for rel in sorted(files):
-        digest.update(rel.encode() + b"\0" + files[rel] + b"\0")
-    return digest.hexdigest()
-
-
-def fingerprint_dir(package_dir):
-    """The fingerprint of a package folder (same as fingerprint of its files)."""
-    package_dir = Path(package_dir)
-    files = {}
-    for path in sorted(package_dir.rglob("*")):
-        rel = (Path(PACKAGE) / path.relative_to(package_dir)).as_posix()
-        if path.is_file() and "__pycache__" not in rel and not rel.endswith(".pyc"):
-            files[rel] = path.read_bytes()
-    return fingerprint(files)
-
-
-def secret_tag(secret):
-    """Identifies the secret a verdict was computed with, without revealing it."""
-    return hashlib.sha256(b"verdict-tag\0" + secret).hexdigest()[:16]
-
-
-def grade_package(student, files, secret):
-    """The job: trusted verdicts of every graded function for one submission (plain data).
-
-    Runs wherever the grading package is importable (a pool process, a
-    Dask worker); writes only to a temporary folder of its own.
-    """
-    from grading.judge.trusted import grade_notebook, graded_functions
-
-    with tempfile.TemporaryDirectory(prefix="cs231n-lite-job-") as tmp:
-        for rel, data in files.items():
-            target = Path(tmp) / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        notebooks = sorted({spec.notebook for spec in graded_functions()})
-        verdicts = {}
-        for notebook in notebooks:
-            results = grade_notebook(notebook, Path(tmp) / PACKAGE, secret, student)
-            verdicts[notebook] = {gid: vars(r) for gid, r in results.items()}
+def failed_verdicts(student, files, secret, reason):
+    """What is stored for a submission the grader could not grade: why, and no points."""
+    from grading.judge.trusted import graded_functions
+    message = (f"your submission could not be graded ({reason}); the instructor has been told. "
+               "This is not a verdict on your code.")
+    notebooks = {}
+    for spec in graded_functions():
+        notebooks.setdefault(spec.notebook, {})[f"test_{spec.name}"] = {
+            "name": spec.name, "notebook": spec.notebook, "points": spec.points, "score": 0,
+            "message": message, "seconds": 0.0}
     return {"student": student, "fingerprint": fingerprint(files), "secret": secret_tag(secret),
-            "notebooks": verdicts}
-
-
-def verdict_path(course_dir, student):
-    return Path(course_dir) / VERDICTS / f"{student}.json"
-
-
-def save_verdicts(course_dir, verdicts):
-    path = verdict_path(course_dir, verdicts["student"])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(verdicts))
-    os.replace(tmp, path)   # atomic: a killed run leaves whole files only
-
-
-def load_verdicts(course_dir, student, fingerprint_value, secret):
-    """The stored verdicts of a student if they belong to this package and secret, else None."""
-    path = verdict_path(course_dir, student)
-    if not path.exists():
-        return None
-    try:
-        verdicts = json.loads(path.read_text())
-    except ValueError:
-        return None
-    if verdicts.get("fingerprint") != fingerprint_value or verdicts.get("secret") != secret_tag(secret):
-        return None
-    return verdicts
+            "failed": reason, "skipped": [], "notebooks": notebooks}
 
 
 def local_cluster(workers):
@@ -152,9 +79,16 @@ def trimming_workers_note(client):
 
 
 def _pool_initializer():
-    """Each pool process holds its own sandbox slot (so its own uid)."""
-    from grading.sandbox import host as sandbox
-    sandbox._slot = None
+    """Each pool process holds its own sandbox slot (so its own uid) and starts its own zygote."""
+    from grading.sandbox import host, zygote
+    host._slot = None
+    zygote.reset()
+
+
+def _describe_failure(exc):
+    if isinstance(exc, BrokenProcessPool):
+        return "the grading process running it died (out of memory, or killed)"
+    return f"the grader failed on it: {type(exc).__name__}: {str(exc)[:300]}"
 
 
 def compute_verdicts(course_dir, students, secret, workers=None, scheduler=None, progress=None,
@@ -173,9 +107,9 @@ def compute_verdicts(course_dir, students, secret, workers=None, scheduler=None,
     ready = on_ready or (lambda student: None)
     jobs = {}
     for student in students:
-        files = package_files(course_dir, student)
+        files, skipped = package_files(course_dir, student)
         if load_verdicts(course_dir, student, fingerprint(files), secret) is None:
-            jobs[student] = files
+            jobs[student] = (files, skipped)
         else:
             ready(student)
     total, done = len(jobs), 0
@@ -189,25 +123,64 @@ def compute_verdicts(course_dir, students, secret, workers=None, scheduler=None,
         progress and progress(done, total)
         ready(verdicts["student"])
     if scheduler:
-        from distributed import Client, as_completed as dask_completed
-        with Client(scheduler) as client:
-            note = trimming_workers_note(client)
-            if note:
-                print(note, file=sys.stderr)
-            futures = [client.submit(grade_package, s, f, secret, key=f"grade-{s}-{fingerprint(f)[:12]}",
-                                     pure=False) for s, f in jobs.items()]
-            for future in dask_completed(futures):
-                store(future.result())
-        return total
-    workers = workers or os.cpu_count() or 1
-    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_pool_initializer) as pool:
-        futures = [pool.submit(grade_package, s, f, secret) for s, f in jobs.items()]
-        for future in as_completed(futures):
-            store(future.result())
+        _on_dask(scheduler, jobs, secret, store)
+    else:
+        _on_pool(workers or os.cpu_count() or 1, jobs, secret, store)
     return total
 
 
-def clear_verdicts(course_dir, students):
-    """Forget stored verdicts (an explicit regrade recomputes them)."""
-    for student in students:
-        verdict_path(course_dir, student).unlink(missing_ok=True)
+def _on_pool(workers, jobs, secret, store):
+    """Run the jobs in process pools; the jobs in flight when a pool's process died are retried alone."""
+    queue, suspects = list(jobs), []
+    while queue:
+        suspects += _pool_run(workers, queue, jobs, secret, store)
+    for student in suspects:             # alone, each in a pool of its own: only the culprit fails again
+        if _pool_run(1, [student], jobs, secret, store):
+            store(failed_verdicts(student, jobs[student][0], secret, _describe_failure(BrokenProcessPool())))
+
+
+def _pool_run(workers, queue, jobs, secret, store):
+    """Take jobs from queue, at most ``workers`` in flight; returns those in flight if the pool broke."""
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_pool_initializer) as pool:
+        inflight = {}
+
+        def submit():
+            while queue and len(inflight) < workers:
+                student = queue.pop(0)
+                files, skipped = jobs[student]
+                inflight[pool.submit(grade_package, student, files, secret, skipped)] = student
+        submit()
+        while inflight:
+            finished, _ = wait(inflight, return_when=FIRST_COMPLETED)
+            for future in finished:
+                student = inflight.pop(future)
+                try:
+                    verdicts = future.result()
+                except SandboxUnavailable:
+                    raise
+                except BrokenProcessPool:
+                    return [student, *inflight.values()]
+                except Exception as exc:     # noqa: B902  (one submission's trouble, not the class's)
+                    verdicts = failed_verdicts(student, jobs[student][0], secret, _describe_failure(exc))
+                store(verdicts)
+            submit()
+    return []
+
+
+def _on_dask(scheduler, jobs, secret, store):
+    from distributed import Client, as_completed as dask_completed
+    with Client(scheduler) as client:
+        note = trimming_workers_note(client)
+        if note:
+            print(note, file=sys.stderr)
+        futures = {client.submit(grade_package, s, f, secret, k, key=f"grade-{s}-{fingerprint(f)[:12]}",
+                                 pure=False, retries=1): s for s, (f, k) in jobs.items()}
+        for future in dask_completed(futures):
+            student = futures[future]
+            try:
+                verdicts = future.result()
+            except SandboxUnavailable:
+                raise
+            except Exception as exc:         # noqa: B902  (a worker died twice on it, or it raised)
+                verdicts = failed_verdicts(student, jobs[student][0], secret, _describe_failure(exc))
+            store(verdicts)

@@ -5,6 +5,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from grading.gradebook.export import valid_student_id
+from grading.gradebook.intake import NOTEBOOK_MAX_BYTES, regular_file_problem
+from grading.judge.intake import MAX_DEPTH, MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, read_tree
 from grading.release.course import ASSIGNMENT, COURSE_ID, run_nbgrader
 
 
@@ -22,13 +25,13 @@ RECORD = Path("instructor") / "graded.json"   # what was graded, per student
 
 
 def _hash_files(folder):
-    """One digest of every file under folder (names and bytes): a submission's identity."""
+    """One digest of a submission's files (names and bytes; read as data): its identity."""
+    intake = read_tree(folder, limits=(MAX_FILES, MAX_FILE_BYTES, 16 * MAX_TOTAL_BYTES, MAX_DEPTH))
     digest = hashlib.sha256()
-    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
-        rel = path.relative_to(folder).as_posix()
-        if "__pycache__" in rel or ".ipynb_checkpoints" in rel:
-            continue
-        digest.update(rel.encode() + b"\0" + path.read_bytes() + b"\0")
+    for rel in sorted(intake.files):
+        digest.update(rel.encode() + b"\0" + intake.files[rel] + b"\0")
+    for rel, why in intake.skipped:             # a link that changes is a change too
+        digest.update(f"{rel}\0{why}\0".encode())
     return digest.hexdigest()
 
 
@@ -36,22 +39,30 @@ def _answer_hashes(folder):
     """{notebook/grade_id: digest of the answer text} of a submission's written answers."""
     hashes = {}
     for nb_path in sorted(Path(folder).glob("*.ipynb")):
+        if regular_file_problem(nb_path, NOTEBOOK_MAX_BYTES):
+            continue
         try:
             cells = json.loads(nb_path.read_text()).get("cells", [])
-        except (OSError, ValueError):
+        except (OSError, ValueError, AttributeError):
             continue
-        for cell in cells:
-            meta = cell.get("metadata", {}).get("nbgrader", {})
-            if meta.get("solution") and meta.get("grade"):
-                text = "".join(cell.get("source", []))
+        for cell in cells if isinstance(cells, list) else []:
+            meta = cell.get("metadata", {}).get("nbgrader", {}) if isinstance(cell, dict) else {}
+            if isinstance(meta, dict) and meta.get("solution") and meta.get("grade"):
+                source = cell.get("source", "")
+                text = "".join(source) if isinstance(source, list) else str(source)
                 hashes[f"{nb_path.stem}/{meta.get('grade_id')}"] = hashlib.sha256(text.encode()).hexdigest()
     return hashes
 
 
 def submissions(course_dir):
-    """Student ids with a submission of the assignment."""
+    """Student ids with a submission of the assignment (real folders, ids nbgrader can take)."""
     root = Path(course_dir) / "submitted"
-    return sorted(p.parent.name for p in root.glob(f"*/{ASSIGNMENT}") if p.is_dir())
+    found = []
+    for folder in sorted(root.glob(f"*/{ASSIGNMENT}")):
+        if folder.is_dir() and not folder.is_symlink() and not folder.parent.is_symlink() \
+                and valid_student_id(folder.parent.name):
+            found.append(folder.parent.name)
+    return found
 
 
 def _load_record(course_dir):
@@ -156,11 +167,11 @@ def autograde(course_dir, regrade=(), log=None, workers=None, scheduler=None, pr
         record = _load_record(course_dir)
         folder = course_dir / "submitted"
 
-        def after_batch(batch, before):
+        def after_batch(batch, before, recorded):
             new_answers = {s: _answer_hashes(folder / s / ASSIGNMENT) for s in batch}
             _restore_manual_state(course_dir, before,
                                   {s: record.get(s, {}).get("answers", {}) for s in batch}, new_answers)
-            for s in batch:
+            for s in recorded:      # one nbgrader could not record is tried again next time
                 record[s] = {"fingerprint": _hash_files(folder / s / ASSIGNMENT), "answers": new_answers[s]}
             _save_record(course_dir, record)
 

@@ -25,16 +25,15 @@ from pathlib import Path
 import jsonschema
 
 from nbformat.v4 import new_code_cell, new_output
-from traitlets import Float, Unicode
+from traitlets import Unicode
 
 from nbgrader.api import Gradebook
 from nbgrader import preprocessors as nbgrader_preprocessors
 from nbgrader.preprocessors import CheckCellMetadata, NbGraderPreprocessor
 
+from grading.gradebook.verdicts import fingerprint, load_verdicts, package_files, save_verdicts, verdicts_of
 from grading.judge.hidden import read_secret
-from grading.sandbox.host import Limits, default_hidden_paths
-from grading.classwide.parallel import fingerprint_dir, load_verdicts
-from grading.judge.trusted import FunctionResult, grade_notebook, graded_functions
+from grading.judge.trusted import FunctionResult, graded_functions
 
 SAFE_MIME = ("text/plain", "image/png")
 
@@ -89,28 +88,28 @@ def canonical_metadata(spec):
 
 
 class TrustedGrades(NbGraderPreprocessor):
-    """Score every code grade cell with the trusted grader instead of executing the notebook."""
+    """Score every code grade cell with the trusted grader instead of executing the notebook.
+
+    The verdicts come from the one verdict path (grading/gradebook/verdicts.py):
+    stored ones when they belong to this package and secret (``grading
+    autograde`` computed them), else computed here for the whole submission
+    and stored, so the submission's other notebooks reuse them.
+    """
 
     secret_file = Unicode("", help="file with the course's secret (hidden inputs per student)").tag(config=True)
-    wall_seconds = Float(Limits.wall, help="seconds per graded function's test").tag(config=True)
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
-        notebook_dir = Path(resources.get("metadata", {}).get("path") or ".")
-        package = notebook_dir / "cs231n_lite"
         specs = graded_functions(info["notebook"])
-        instructor = Path(self.secret_file).resolve().parent
-        recorded = instructor / "hide.json"   # the repository the course was built from
-        hide = json.loads(recorded.read_text()) if recorded.exists() else []
+        course_dir = Path(self.secret_file).resolve().parent.parent
         secret = read_secret(self.secret_file)
-        cached = load_verdicts(instructor.parent, info["student"], fingerprint_dir(package), secret)
+        files, skipped = package_files(course_dir, info["student"])
+        verdicts = load_verdicts(course_dir, info["student"], fingerprint(files), secret)
+        if verdicts is None:
+            verdicts = verdicts_of(info["student"], files, secret, skipped)
+            save_verdicts(course_dir, verdicts)
         notebook_file = info["notebook"] + ".ipynb"
-        if cached and notebook_file in cached["notebooks"]:   # computed by `grading autograde --workers`
-            results = {gid: FunctionResult(**v) for gid, v in cached["notebooks"][notebook_file].items()}
-        else:
-            results = grade_notebook(info["notebook"], package, secret, info["student"],
-                                     limits=Limits(wall=self.wall_seconds),
-                                     hide=default_hidden_paths() + hide + [str(instructor.parent)])
+        results = {gid: FunctionResult(**v) for gid, v in verdicts["notebooks"].get(notebook_file, {}).items()}
         cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
         for spec in specs:
             result = results[f"test_{spec.name}"]

@@ -1,18 +1,31 @@
 """The single writer: records verdicts in nbgrader's gradebook while more are computed.
 
 One ``nbgrader autograde`` run at a time records a batch of students whose
-verdicts are stored (grading/classwide/parallel.py); while it runs, the workers
-compute the next verdicts, which form the next batch. Recording is thus
-hidden behind the parallel part instead of following it, and SQLite still
-has one writer. Around each run the hand-entered grades of the batch are
-read and put back (grading/gradebook/autograde.py), and the record of what was
-graded is saved, so an interrupted class loses at most the batch in flight.
+verdicts are stored (grading/classwide/parallel.py); while it runs, the
+workers compute the next verdicts, which form the next batch. Recording is
+thus hidden behind the parallel part instead of following it, and SQLite
+still has one writer. Around each run the hand-entered grades of the batch
+are read and put back (grading/gradebook/autograde.py), and the record of
+what was graded is saved, so an interrupted class loses at most the batch
+in flight.
+
+No student stops the others: after each run, a student of the batch counts
+as recorded only if nbgrader wrote their autograded folder during it. When
+some were not (nbgrader failed on one student, or gave up on the whole
+run), each of them is recorded again alone; a student whose own run fails
+too is written to instructor/recording-failures.json with nbgrader's
+reason, the grade table and grades.csv say so, and the class goes on.
 """
+import json
+import os
+import re
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+from grading.gradebook.export import RECORDING_FAILURES
 from grading.release.course import ASSIGNMENT, tool_env
 
 
@@ -22,8 +35,9 @@ class GradebookWriter:
     Inputs:
     - course_dir: the course directory
     - everyone: every student with a submission (the others of a batch are excluded)
-    - before_batch(students) -> state, after_batch(students, state): called
-      in this process around each nbgrader run (no run is in progress then)
+    - before_batch(students) -> state, after_batch(students, state, recorded): called
+      in this process around each nbgrader run (no run is in progress then);
+      recorded: the students of the batch nbgrader did record
     - log: file that gets each run's output
     - min_batch: students a run waits for (until close): each run spends
       ~1.5 s starting nbgrader, which a batch of one would pay per student
@@ -35,8 +49,8 @@ class GradebookWriter:
         self.course_dir, self.everyone = Path(course_dir), list(everyone)
         self.before_batch, self.after_batch = before_batch, after_batch
         self.log, self.min_batch = log, min_batch
-        self.pending, self.running = [], None
-        self.recorded = []
+        self.pending, self.alone, self.running = [], [], None
+        self.recorded, self.failed = [], {}
 
     def add(self, student):
         """A student's verdicts are stored: record them with the next batch."""
@@ -44,32 +58,44 @@ class GradebookWriter:
         self.poll()
 
     def poll(self, min_batch=None):
-        """Finish a run that has ended, and start the next batch if enough students wait."""
+        """Finish a run that has ended, and start the next run if students wait."""
         if self.running is not None and self.running["process"].poll() is not None:
             self._finish()
-        if self.running is None and self.pending and len(self.pending) >= (min_batch or self.min_batch):
-            self._start()
+        if self.running is None and self.alone:
+            self._start([self.alone.pop(0)], retry=True)
+        elif self.running is None and self.pending and len(self.pending) >= (min_batch or self.min_batch):
+            batch, self.pending = self.pending, []
+            self._start(batch)
 
     def close(self):
         """Record everything still pending; returns the students recorded, in order."""
-        while self.running is not None or self.pending:
+        while self.running is not None or self.pending or self.alone:
             if self.running is not None:
                 self.running["process"].wait()
             self.poll(min_batch=1)
+        self._save_failures()
         return self.recorded
 
-    def _start(self):
-        batch, self.pending = self.pending, []
+    def _start(self, batch, retry=False):
         state = self.before_batch(batch)
         others = [s for s in self.everyone if s not in set(batch)]
         args = [*self.command, "autograde", ASSIGNMENT, "--force"]
         if others:
             args.append("--CourseDirectory.student_id_exclude=" + ",".join(others))
         output = tempfile.TemporaryFile(mode="w+")
+        started = time.time()
         process = subprocess.Popen(args, cwd=self.course_dir, env=tool_env(), stdout=output,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
         self.running = {"batch": batch, "state": state, "process": process, "output": output,
-                        "args": args}
+                        "started": started, "retry": retry}
+
+    def _written(self, student, since):
+        """Whether nbgrader wrote this student's autograded folder after ``since``."""
+        folder = self.course_dir / "autograded" / student / ASSIGNMENT
+        try:
+            return any(p.stat().st_mtime >= since - 1 for p in folder.glob("*.ipynb"))
+        except OSError:
+            return False
 
     def _finish(self):
         run, self.running = self.running, None
@@ -80,8 +106,37 @@ class GradebookWriter:
             Path(self.log).parent.mkdir(parents=True, exist_ok=True)
             with open(self.log, "a") as f:
                 f.write(f"$ nbgrader autograde ({len(run['batch'])} students)\n{text}\n")
-        if run["process"].returncode != 0:
-            raise RuntimeError(f"`nbgrader autograde` failed (exit {run['process'].returncode}) for "
-                               f"{', '.join(run['batch'])}:\n{text[-3000:]}")
-        self.after_batch(run["batch"], run["state"])
-        self.recorded.extend(run["batch"])
+        recorded = [s for s in run["batch"] if self._written(s, run["started"])]
+        missed = [s for s in run["batch"] if s not in recorded]
+        self.after_batch(run["batch"], run["state"], recorded)
+        self.recorded.extend(recorded)
+        for student in recorded:
+            self.failed.pop(student, None)
+        if run["retry"] or len(run["batch"]) == 1:
+            for student in missed:
+                self.failed[student] = _reason(text, student, run["process"].returncode)
+        else:
+            self.alone.extend(missed)          # each alone: only the one nbgrader cannot take fails
+
+    def _save_failures(self):
+        path = self.course_dir / RECORDING_FAILURES
+        known = {}
+        try:
+            known = json.loads(path.read_text())
+        except (OSError, ValueError):
+            pass
+        known = {s: why for s, why in known.items() if s not in self.recorded}
+        known.update(self.failed)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(known, indent=1, sort_keys=True))
+        os.replace(tmp, path)
+
+
+def _reason(text, student, returncode):
+    """nbgrader's own words on why it failed, in one line."""
+    errors = [line.split("]", 1)[-1].strip() for line in text.splitlines()
+              if "[AutogradeApp | ERROR]" in line or "Error:" in line]
+    errors = [e for e in errors if e and "Please see the" not in e and "There was an error" not in e]
+    last = errors[-1] if errors else f"nbgrader autograde exited with status {returncode}"
+    return re.sub(r"\s+", " ", last)[:300]

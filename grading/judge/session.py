@@ -1,13 +1,16 @@
 """A session: one graded function under test, called from the grader as if it were local.
 
-    with Session(package_dir, "layers", "relu_forward", substitute) as session:
-        out, cache = session.proxy(x)      # runs in a sandboxed worker (grading/sandbox/host.py)
+    with Session(package, "layers", "relu_forward", substitute) as session:
+        out, cache = session.proxy(x)      # runs in a sandboxed worker (grading/sandbox/)
 
-Only plain data crosses (grading/sandbox/untrusted/wire.py). Callables and objects given to
-the function stay here: the worker calls them back, and calls back the
-reference implementation of every other graded function. Arguments the
-function changed in place, and the global np.random state, come back and
-are applied to the caller's objects.
+Only plain data crosses (grading/sandbox/untrusted/wire.py). Callables and
+objects given to the function stay here: the worker calls them back, and
+calls back the reference implementation of the function's declared
+dependencies. Arguments the function changed in place, and the global
+np.random state, come back and are applied to the caller's objects.
+Whatever the worker sends, a session never raises anything but a
+SandboxFailure for it (the student's function failed), so one submission
+cannot stop the grading of the others.
 """
 import functools
 import importlib
@@ -18,24 +21,33 @@ import types
 
 import numpy as np
 
-from grading.sandbox.host import Limits, SandboxFailure, SharedPackage, Worker, default_hidden_paths
+from grading.judge.callbacks import CallbackTimeout, limited
+from grading.judge.intake import read_tree
+from grading.sandbox.host import Limits, SandboxFailure, SharedPackage, Worker
+from grading.sandbox.untrusted import protocol
 from grading.sandbox.untrusted.wire import Codec, GlobalStateWatch, WireError, is_plain, write_back
+
+# Anything a malformed or hostile reply can make decoding or applying raise.
+PROTOCOL_ERRORS = (WireError, KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError,
+                   RecursionError, UnicodeError)
 
 
 class Session:
     """One graded function under test: a worker, its import, and a proxy to call it.
 
     Inputs:
-    - package_dir: the submission's cs231n_lite folder, or a SharedPackage of it
+    - package: a SharedPackage, or the submission's cs231n_lite folder (read as data)
     - module, function: where the function under test lives
     - substitute: [(module, name)] graded functions replaced in the worker
-      by this process's reference implementation
+      by this process's reference implementation (the declared dependencies)
+    - limits: what the test may use (callbacks run under the same)
+    - budget: the submission's Budget, charged with this test's CPU seconds
     - reference_package: the trusted package whose modules provide them
     """
 
-    def __init__(self, package_dir, module, function, substitute=(), limits=Limits(), hide=None,
+    def __init__(self, package, module, function, substitute=(), limits=Limits(), budget=None,
                  reference_package="cs231n_lite"):
-        self.name, self.limits = function, limits
+        self.name, self.limits, self.budget = function, limits, budget
         self.allowed = {(m, n) for m, n in substitute}
         self.reference_package = reference_package
         self.callables, self.objects = {}, {}
@@ -43,27 +55,34 @@ class Session:
         self.failure = None
         self.worker = None
         self.parameters = []
+        self.callback_cpu = 0.0
         self._synced = GlobalStateWatch()   # the global np.random state both sides hold
+        self._own_package = None
+        if not isinstance(package, SharedPackage):
+            package = self._own_package = SharedPackage(read_tree(package, prefix="cs231n_lite").files)
         try:
-            self.worker = Worker(package_dir, limits, default_hidden_paths() if hide is None else hide)
-            self.worker.send({"op": "start", "module": module, "function": function,
+            self.worker = Worker(package, limits)
+            self.worker.send({"op": protocol.START, "module": module, "function": function,
                               "substitute": [list(p) for p in sorted(self.allowed)]})
             reply = self.worker.receive()
+            self.worker.deadline = time.monotonic() + limits.wall
+            if reply.get("op") == protocol.EXCEPTION:
+                where = f" ({reply['where']})" if isinstance(reply.get("where"), str) else ""
+                self.failure = (f"importing cs231n_lite.{module} failed: {str(reply.get('type'))[:80]}: "
+                                f"{str(reply.get('message'))[:2000]}{where}")
+            elif reply.get("op") != protocol.READY:
+                raise WireError("unexpected reply to START")
+            else:
+                self.parameters = _parameter_names(reply.get("parameters"))
         except SandboxFailure as exc:
             self.failure = self._explain(exc, f"importing cs231n_lite.{module}")
-            return
-        self.worker.deadline = time.monotonic() + limits.wall
-        if reply.get("op") == "ready" and isinstance(package_dir, SharedPackage):
-            try:
-                package_dir.store_bytecode(self.codec.decode(reply.get("compiled") or {}))
-            except WireError:
-                pass          # then the next workers compile for themselves
-        self.parameters = [n for n in reply.get("parameters") or [] if isinstance(n, str) and n.isidentifier()
-                           and len(n) <= 40 and not keyword.iskeyword(n)]
-        if reply.get("op") == "exception":
-            where = f" ({reply['where']})" if reply.get("where") else ""
-            self.failure = (f"importing cs231n_lite.{module} failed: {reply.get('type')}: "
-                            f"{reply.get('message')}{where}")
+        except PROTOCOL_ERRORS as exc:
+            self._broke_protocol(exc)
+
+    def _broke_protocol(self, exc):
+        if self.worker is not None:
+            self.worker.kill()
+        self.failure = f"the process running your code broke the grading protocol ({type(exc).__name__})."
 
     def _explain(self, exc, doing):
         if str(exc) == "timeout":
@@ -80,7 +99,12 @@ class Session:
     def close(self):
         if self.worker is not None:
             self.worker.close()
+            if self.budget is not None:
+                self.budget.charge(self.worker.cpu + self.callback_cpu)
             self.worker = None
+        if self._own_package is not None:
+            self._own_package.close()
+            self._own_package = None
 
     # ----------------------------------------------------- values out / in
     def _encode_other(self, value):
@@ -102,15 +126,22 @@ class Session:
                 return self.callables[int(payload)]
             return self.objects[int(payload[0])]
         except (KeyError, TypeError, ValueError, IndexError):
-            raise WireError(f"unknown reference {payload!r}") from None
+            raise WireError(f"unknown reference {str(payload)[:80]}") from None
 
     def _apply_states(self, states):
-        for oid, state in (states or {}).items():
+        if states is None:
+            return
+        if not isinstance(states, dict):
+            raise WireError("malformed object states")
+        for oid, state in states.items():
             obj = self.objects.get(int(oid))
             if obj is None:
-                raise WireError(f"unknown object {oid}")
+                raise WireError(f"unknown object {str(oid)[:20]}")
             plain = _plain_state(obj)
-            for key, value in self.codec.decode(state).items():
+            decoded = self.codec.decode(state)
+            if not isinstance(decoded, dict):
+                raise WireError("malformed object state")
+            for key, value in decoded.items():
                 if key in plain:
                     current = getattr(obj, key)
                     if isinstance(current, dict) and isinstance(value, dict):
@@ -128,7 +159,7 @@ class Session:
         try:
             proxy.__signature__ = inspect.Signature(
                 [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in self.parameters])
-        except ValueError:  # duplicate or invalid names from the worker: keep the generic signature
+        except ValueError:  # duplicate names from the worker: keep the generic signature
             pass
         proxy.__name__ = self.name
         return proxy
@@ -140,14 +171,14 @@ class Session:
         try:
             # the global state (2.5 kB) travels only when it moved since both sides last agreed
             state = np.random.get_state() if self._synced.moved() else None
-            self.worker.send({"op": "call", "args": self.codec.encode(list(args)),
+            self.worker.send({"op": protocol.CALL, "args": self.codec.encode(list(args)),
                               "kwargs": self.codec.encode(kwargs),
                               "np_random": None if state is None else self.codec.encode(state)})
             if state is not None:
                 self._synced.mark(state)
             while True:
                 reply = self.worker.receive()
-                if reply.get("op") != "callback":
+                if reply.get("op") != protocol.CALLBACK:
                     break
                 self._serve_callback(reply)
                 self._synced.state = None   # the grader's code ran: its global state may have moved
@@ -155,24 +186,24 @@ class Session:
         except SandboxFailure as exc:
             self.failure = self._explain(exc, f"{self.name}")
             raise SandboxFailure(self.failure) from None
-        except (WireError, KeyError, TypeError, ValueError) as exc:
+        except PROTOCOL_ERRORS as exc:
             self.worker.kill()
-            self.failure = f"{self.name} returned something that is not plain data ({exc})."
+            self.failure = f"{self.name} returned something that is not plain data ({str(exc)[:200]})."
             raise SandboxFailure(self.failure) from None
 
     def _finish(self, reply, args, kwargs):
         """Apply what the call changed (arguments sent back only if changed) and return its value."""
-        if reply.get("op") == "exception":
+        if reply.get("op") == protocol.EXCEPTION:
             self._synced.state = None   # the worker may have drawn before raising: send ours next time
             raise _exception(reply)
-        if reply.get("op") != "result":
+        if reply.get("op") != protocol.RESULT:
             raise WireError("unexpected reply")
         self._apply_states(reply.get("objects"))
-        for original, after in zip(args, reply.get("args") or []):
+        for original, after in zip(args, _list(reply.get("args"))):
             if after is not None:
                 write_back(original, self.codec.decode(after))
-        for key, after in zip(reply.get("kwarg_names") or [], reply.get("kwargs") or []):
-            if after is not None and key in kwargs:
+        for key, after in zip(_list(reply.get("kwarg_names")), _list(reply.get("kwargs"))):
+            if after is not None and isinstance(key, str) and key in kwargs:
                 write_back(kwargs[key], self.codec.decode(after))
         if reply.get("np_random") is not None:   # the function used the global np.random state
             state = self.codec.decode(reply["np_random"])
@@ -183,36 +214,66 @@ class Session:
         return self.codec.decode(reply["value"])
 
     def _serve_callback(self, msg):
-        """Run a reference function, a caller's callable or an object's method for the worker."""
+        """Run a reference function, a caller's callable or an object's method for the worker.
+
+        It runs here, under the worker's limits: no later than the test's
+        deadline and within the same address-space budget (callbacks.py).
+        A malformed request is a protocol error; an exception of the callee
+        goes back to the worker, as it would have been raised locally.
+        """
+        self._apply_states(msg.get("objects"))
+        fn = self._callback_target(msg["target"])
+        args = self.codec.decode(msg["args"])
+        kwargs = self.codec.decode(msg["kwargs"])
+        if not isinstance(args, list) or not isinstance(kwargs, dict) \
+                or not all(isinstance(k, str) for k in kwargs):
+            raise WireError("malformed callback arguments")
+        start = time.thread_time()
         try:
-            self._apply_states(msg.get("objects"))
-            target = msg["target"]
-            fn = self._callback_target(target)
-            args = self.codec.decode(msg["args"])
-            kwargs = self.codec.decode(msg["kwargs"])
-            with np.errstate(all="ignore"):
+            with limited(self.worker.deadline, self.limits.memory), np.errstate(all="ignore"):
                 value = fn(*args, **kwargs)
-            reply = {"op": "return", "value": self.codec.encode(value),
+            reply = {"op": protocol.RETURN, "value": self.codec.encode(value),
                      "args": [self.codec.encode(a) for a in args],
                      "objects": {str(k): self.codec.encode(_plain_state(o)) for k, o in self.objects.items()}}
-        except WireError:
-            raise
-        except Exception as exc:  # the reference raised on the student's arguments
-            reply = {"op": "raise", "type": type(exc).__name__, "message": str(exc)[:2000]}
+        except CallbackTimeout:
+            self.worker.kill()
+            raise SandboxFailure("timeout") from None
+        except Exception as exc:  # the callee raised on the student's arguments (MemoryError too)
+            reply = {"op": protocol.RAISE, "type": type(exc).__name__, "message": str(exc)[:2000]}
+        finally:
+            self.callback_cpu += time.thread_time() - start
         self.worker.send(reply)
 
     def _callback_target(self, target):
+        if not isinstance(target, list) or not target:
+            raise WireError("malformed callback target")
         kind = target[0]
-        if kind == "reference" and (target[1], target[2]) in self.allowed:
+        if kind == "reference" and len(target) == 3 and (target[1], target[2]) in self.allowed:
             module = importlib.import_module(f"{self.reference_package}.{target[1]}")
             return getattr(module, target[2])
-        if kind == "callable":
+        if kind == "callable" and len(target) == 2:
             return self.callables[int(target[1])]
-        if kind == "method":
+        if kind == "method" and len(target) == 3:
             obj = self.objects[int(target[1])]
             if isinstance(target[2], str) and not target[2].startswith("_"):
                 return getattr(obj, target[2])
-        raise WireError(f"callback to {target!r} is not allowed")
+        raise WireError(f"callback to {str(target)[:80]} is not allowed")
+
+
+def _list(value):
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise WireError("malformed reply")
+    return value
+
+
+def _parameter_names(names):
+    """The parameter names a worker reports, keeping only plausible identifiers."""
+    if not isinstance(names, list):
+        return []
+    return [n for n in names if isinstance(n, str) and n.isidentifier() and len(n) <= 40
+            and not keyword.iskeyword(n)][:32]
 
 
 def _is_function(value):
@@ -228,9 +289,9 @@ def _plain_state(obj):
 def _exception(reply):
     """The student's exception, rebuilt by name (never unpickled)."""
     name = "".join(c for c in str(reply.get("type", "Exception")) if c.isalnum() or c == "_")[:60]
-    message = str(reply.get("message", ""))
-    if reply.get("where"):
-        message += f" ({reply['where']})"
+    message = str(reply.get("message", ""))[:2000]
+    if isinstance(reply.get("where"), str):
+        message += f" ({reply['where'][:200]})"
     if name == "NotImplementedError":
         return NotImplementedError(message)
     return type(name or "Exception", (Exception,), {})(message)

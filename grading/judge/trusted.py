@@ -19,7 +19,9 @@ from cs231n_lite.selfcheck import REGISTRY
 from cs231n_lite.selfcheck.feedback import CheckFailed
 from cs231n_lite.selfcheck.fixtures import install_hidden
 from grading.judge.hidden import HiddenCaseError, HiddenSource
-from grading.sandbox.host import Limits, SharedPackage
+from grading.judge.callbacks import restore_memory_limit
+from grading.judge.intake import read_tree
+from grading.sandbox.host import Budget, Limits, SharedPackage
 from grading.judge.session import Session
 
 CASES = ("visible", "hidden")
@@ -60,10 +62,12 @@ def hidden_inputs(source):
         install_hidden(previous)
 
 
-def grade_function(spec, package, source, limits=Limits(), hide=None, import_failures=None):
+def grade_function(spec, package, source, limits=Limits(), budget=None, import_failures=None):
     """Run both cases of one function's test against the submission; a FunctionResult.
 
-    package: the submission's cs231n_lite folder, or a SharedPackage of it.
+    package: a SharedPackage of the submission (or its cs231n_lite folder, read as data).
+    budget: the submission's Budget: charged with this test's CPU seconds; once it
+    is spent, the test is not run and the function fails saying so.
 
     import_failures: {module: message}, shared by the functions of one
     submission: a module whose import failed (an exception, an exit, an
@@ -77,23 +81,30 @@ def grade_function(spec, package, source, limits=Limits(), hide=None, import_fai
     import_failures = {} if import_failures is None else import_failures
     if spec.module in import_failures:
         return FunctionResult(spec.name, spec.notebook, spec.points, 0, import_failures[spec.module], 0.0)
+    spent = budget.spent() if budget is not None else None
+    if spent:
+        return FunctionResult(spec.name, spec.notebook, spec.points, 0, f"{spec.name}: {spent}.", 0.0)
     message, passed = "", True
-    with hidden_inputs(source), Session(package, spec.module, spec.name, substitute,
-                                        limits=limits, hide=hide) as session:
-        if session.failure:
-            import_failures[spec.module] = session.failure
-        for case in CASES:
-            try:
-                spec.test(session.proxy, case=case)
-            except CheckFailed as exc:
-                message, passed = f"{str(exc)}{' (hidden test)' if case == 'hidden' else ''}", False
-                break
-            except HiddenCaseError:
-                raise  # the grader's own failure must stop grading, not cost the student
-            except Exception as exc:  # the test could not run on what came back
-                message, passed = (f"{spec.name}: the test could not run on what your function "
-                                   f"returned ({type(exc).__name__}: {exc})"), False
-                break
+    test_limits = budget.clip(limits) if budget is not None else limits
+    try:
+        with hidden_inputs(source), Session(package, spec.module, spec.name, substitute,
+                                            limits=test_limits, budget=budget) as session:
+            if session.failure:
+                import_failures[spec.module] = session.failure
+            for case in CASES:
+                try:
+                    spec.test(session.proxy, case=case)
+                except CheckFailed as exc:
+                    message, passed = f"{str(exc)}{' (hidden test)' if case == 'hidden' else ''}", False
+                    break
+                except HiddenCaseError:
+                    raise  # the grader's own failure must stop grading, not cost the student
+                except Exception as exc:  # the test could not run on what came back
+                    message, passed = (f"{spec.name}: the test could not run on what your function "
+                                       f"returned ({type(exc).__name__}: {str(exc)[:500]})"), False
+                    break
+    finally:
+        restore_memory_limit()      # whatever happened in a callback, the grader's own limit is back
     if passed:
         message = (f"PASS {spec.name}: visible and hidden tests passed "
                    f"({spec.points} point{'s' * (spec.points > 1)}).")
@@ -101,10 +112,46 @@ def grade_function(spec, package, source, limits=Limits(), hide=None, import_fai
                           message, time.monotonic() - start)
 
 
-def grade_notebook(notebook, package_dir, secret, student, limits=Limits(), hide=None):
-    """Trusted results of every graded function of one notebook, {grade_id: FunctionResult}."""
+def package_files(package):
+    """{relative path: bytes} of a package given as such a dict or as its cs231n_lite folder."""
+    if isinstance(package, dict):
+        return package
+    return read_tree(package, prefix="cs231n_lite").files
+
+
+def grade_submission(package, secret, student, notebooks=None, limits=Limits(), budget=None, skipped=()):
+    """Trusted results of every graded function, {notebook: {grade_id: FunctionResult}}.
+
+    package: the submission's package as {relative path: bytes} (grading.judge.intake)
+    or its cs231n_lite folder. One read-only, grader-compiled copy serves every test;
+    budget (default: a fresh Budget) bounds the whole submission.
+    skipped: [(path, why)] files of the submission the intake did not read: a graded
+    module among them fails its functions with that reason.
+    """
     source, import_failures = HiddenSource(secret, student), {}
-    with SharedPackage(package_dir) as package:
-        results = [grade_function(spec, package, source, limits, hide, import_failures)
-                   for spec in graded_functions(notebook)]
-    return {r.grade_id: r for r in results}
+    for rel, why in skipped:
+        module = rel.removeprefix("cs231n_lite/").removesuffix(".py")
+        if rel.endswith(".py") and "/" not in module:
+            import_failures[module] = f"{rel} was not graded: it is {why}; submit it as a plain file."
+        elif rel == "cs231n_lite":
+            for spec in REGISTRY.values():
+                import_failures[spec.module] = (f"the folder cs231n_lite/ of your submission is {why}: "
+                                                "submit the package folder itself.")
+    budget = Budget() if budget is None else budget
+    notebooks = sorted({spec.notebook for spec in graded_functions()}) if notebooks is None else notebooks
+    results = {}
+    with SharedPackage(package_files(package)) as shared:
+        for notebook in notebooks:
+            graded = [grade_function(spec, shared, source, limits, budget, import_failures)
+                      for spec in graded_functions(notebook)]
+            results[_notebook_file(notebook)] = {r.grade_id: r for r in graded}
+    return results
+
+
+def grade_notebook(notebook, package, secret, student, limits=Limits(), budget=None):
+    """Trusted results of every graded function of one notebook, {grade_id: FunctionResult}."""
+    return grade_submission(package, secret, student, [notebook], limits, budget)[_notebook_file(notebook)]
+
+
+def _notebook_file(notebook):
+    return notebook if notebook.endswith(".ipynb") else notebook + ".ipynb"

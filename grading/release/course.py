@@ -22,7 +22,6 @@ sys.path.insert(0, str(ROOT))
 
 from cs231n_lite.selfcheck.registry import REGISTRY  # noqa: E402
 from grading.judge.hidden import write_secret  # noqa: E402
-from grading.sandbox.host import default_hidden_paths  # noqa: E402
 from grading.release.strip import solution_blocks, strip_solutions  # noqa: E402
 
 COURSE_ID = "cs231n-lite"
@@ -108,6 +107,18 @@ c.Autograde.autograde_preprocessors = [
     "grading.gradebook.nbgrader_plugin.CheckMetadata",
 ]
 c.TrustedGrades.secret_file = os.path.join(INSTRUCTOR, "secret")
+
+# A submission is data: nbgrader copies only its regular files (no symlink, FIFO,
+# device or hard link is followed), and a notebook it cannot read is graded from
+# the release copy, with the reason noted for the student (grading/gradebook/intake.py).
+import grading.gradebook.intake
+grading.gradebook.intake.install()
+c.Autograde.exporter_class = "grading.gradebook.intake.SafeNotebookExporter"
+c.Autograde.pre_convert_hook = "grading.gradebook.intake.fresh_notes"
+
+# grades.csv: nbgrader's columns, quoted, a notes column, a row for every submission
+# folder (grading/gradebook/export.py).
+c.ExportApp.plugin_class = "grading.gradebook.export.GradesCsv"
 # Each notebook is validated once, after all its preprocessors, instead of
 # after each of them (the grade cells are checked by CheckMetadata anyway).
 c.Exporter.optimistic_validation = True
@@ -203,8 +214,6 @@ def build_instructor_dir(course_dir):
     secret = instructor / "secret"
     if not secret.exists():
         write_secret(secret)
-    # the repository's instructor folders, hidden from the sandbox with the course itself
-    (instructor / "hide.json").write_text(json.dumps(default_hidden_paths(), indent=1))
     return instructor
 
 

@@ -1,151 +1,44 @@
-"""The sandboxed worker: isolates itself, imports the submission, serves calls.
+"""The untrusted side of grading: the zygote, and the worker that runs one graded function.
 
-Its source (after grading/sandbox/untrusted/wire.py's) is run by ``python -I -c`` as a
-*zygote* started by grading/sandbox/host.py: it loads numpy, then forks one
-process per graded function's test (``zygote``); it never imports the
-grading package. A session's messages travel on its own socket (stdin,
-stdout and stderr are /dev/null, so printing never disturbs the protocol
-and never costs points).
+Run as ``python -I -B worker.py <control fd> <config json>`` by
+grading/sandbox/zygote.py, inside bubblewrap (grading/sandbox/bubblewrap.py):
+this is the *zygote*. It loads numpy once, runs no student code, and forks
+one worker per graded function's test (FORK, protocol.py). A worker is PID
+1 of a PID namespace of its own; it confines itself (confine.py), then
+serves one session on its own socket: START imports
+``cs231n_lite.<module>`` from its read-only package and replaces the
+function's *declared* dependencies (the registry's ``uses``) by remote
+calls to the grader's reference implementation; CALL runs the function
+under test, and the arguments it may mutate (arrays, dicts, lists,
+Generators, remote objects) and the global np.random state travel back with
+the result. Its stdin, stdout and stderr are /dev/null: printing never
+disturbs the protocol and never costs points.
 
-Order of events (all before any student code runs):
-0. the zygote, as root, enters new mount and network namespaces, hides
-   the instructor paths under empty read-only tmpfs and exposes the
-   interpreter, once: every worker it forks inherits them.
-1. ``setup``: without root, a new user and network namespace; resource
-   limits; then, as root, drop to the sandbox uid/gid for good.
-2. ``start``: import ``cs231n_lite.<module>`` from the submission's copy and
-   replace every *other* graded function in the loaded modules by a
-   remote call to the grader's reference implementation (one test, one
-   function).
-3. ``call``: run the function under test; arguments the function may
-   mutate (arrays, dicts, lists, Generators, remote objects) and the
-   global np.random state travel back with the result.
+This file imports only the standard library, numpy and its own folder
+(wire.py, protocol.py, confine.py): nothing of the grading package.
 """
-import ctypes
 import importlib
-import importlib.machinery
-import marshal
+import json
 import os
-import resource
+import re
+import signal
+import socket
+import struct
 import sys
 import traceback
 
+if __name__ == "__main__":    # the script the zygote runs (python -I adds no folder to sys.path)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    sys.path.append(json.loads(sys.argv[2])["site"])     # numpy, and nothing else of any site-packages
+    import confine
+    import protocol
+    from wire import Codec, GlobalStateWatch, WireError, receive, send, write_back
+else:                         # grading.sandbox.untrusted.worker, read by the host's tests
+    from . import confine, protocol
+    from .wire import Codec, GlobalStateWatch, WireError, receive, send, write_back
+
 IN = OUT = -1  # the session's socket (set by serve)
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
-MS_RDONLY, MS_BIND, MS_REC, MS_PRIVATE = 1, 4096, 16384, 1 << 18
-
-
-# ------------------------------------------------------------------ isolation
-def _libc():
-    return ctypes.CDLL(None, use_errno=True)
-
-
-def _mount(source, target, fstype, flags, data):
-    libc = _libc()
-    args = [x.encode() if isinstance(x, str) else x for x in (source, target, fstype)]
-    if libc.mount(args[0], args[1], args[2], flags, data.encode() if data else None) != 0:
-        raise OSError(ctypes.get_errno(), f"mount {target}: {os.strerror(ctypes.get_errno())}")
-
-
-def _unshare(flags):
-    if _libc().unshare(flags) != 0:
-        raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
-
-
-def _expose(path, scratch, index):
-    """Make ``path`` reachable although an ancestor is closed to others (e.g. /root, 0700).
-
-    The closed ancestor is covered by an empty tmpfs (mode 0755), and the
-    one child on the way to ``path`` is bind-mounted back: the sandbox user
-    can reach the interpreter and nothing else under that ancestor.
-    """
-    parts = os.path.realpath(path).split(os.sep)[1:]
-    for depth in range(1, len(parts)):
-        ancestor = os.sep + os.path.join(*parts[:depth])
-        if os.stat(ancestor).st_mode & 0o001:
-            continue
-        child = os.path.join(ancestor, parts[depth])
-        staging = os.path.join(scratch, f".expose{index}")
-        os.makedirs(staging, exist_ok=True)
-        _mount(child, staging, None, MS_BIND | MS_REC, None)
-        _mount("tmpfs", ancestor, "tmpfs", 0, "mode=0755,size=64k")
-        os.makedirs(child, exist_ok=True)
-        _mount(staging, child, None, MS_BIND | MS_REC, None)
-        return ancestor
-    return None
-
-
-def _task_count(uid):
-    """Tasks (processes and threads) of a user: what RLIMIT_NPROC counts."""
-    count = 0
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                fields = dict(line.split(":", 1) for line in f if ":" in line)
-            if int(fields["Uid"].split()[0]) == uid:
-                count += int(fields["Threads"])
-        except (OSError, KeyError, ValueError):
-            continue
-    return count
-
-
-def isolate_zygote(cfg):
-    """The zygote's own isolation, inherited by every worker it forks (root only).
-
-    New mount and network namespaces, instructor paths hidden under empty
-    read-only tmpfs, the interpreter exposed: done once per zygote instead
-    of once per graded function (the mounts alone cost ~3 ms a worker).
-    Returns what was achieved; {} without root (each worker then makes
-    its own user and network namespace).
-    """
-    if os.geteuid() != 0:
-        return {}
-    info = {"network": False, "hidden": [], "exposed": []}
-    try:
-        _unshare(CLONE_NEWNS | CLONE_NEWNET)
-        info["network"] = True
-        _mount("none", "/", None, MS_REC | MS_PRIVATE, None)
-        for i, path in enumerate(cfg["expose"]):
-            ancestor = _expose(path, cfg["staging"], i)
-            if ancestor:
-                info["exposed"].append(ancestor)
-        for path in cfg["hide"]:
-            if os.path.isdir(path):
-                _mount("tmpfs", path, "tmpfs", MS_RDONLY, "mode=0755,size=4k")
-                info["hidden"].append(path)
-    except OSError as exc:
-        info["namespace_error"] = str(exc)
-    return info
-
-
-def isolate(cfg, zygote_info):
-    """Apply the worker's own sandbox; returns a dict describing what was achieved.
-
-    zygote_info: the namespaces and mounts the zygote made (isolate_zygote).
-    """
-    info = {"root": os.geteuid() == 0, "network": False, "hidden": [], "exposed": []}
-    if info["root"]:
-        info.update(zygote_info)
-    else:
-        try:
-            _unshare(CLONE_NEWUSER | CLONE_NEWNET)
-            info["network"] = True
-        except OSError as exc:
-            info["namespace_error"] = str(exc)
-    limits = cfg["limits"]
-    nproc = limits["processes"] + (0 if info["root"] else _task_count(os.getuid()))
-    for which, value in ((resource.RLIMIT_AS, limits["memory"]), (resource.RLIMIT_CPU, limits["cpu"]),
-                         (resource.RLIMIT_FSIZE, limits["file_size"]), (resource.RLIMIT_NPROC, nproc),
-                         (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, 256)):
-        resource.setrlimit(which, (value, value))
-    if info["root"]:
-        os.setgroups([])
-        os.setgid(cfg["gid"])
-        os.setuid(cfg["uid"])
-    os.chdir(cfg["scratch"])
-    sys.path[:] = [cfg["package_root"]] + [p for p in sys.path if p and os.path.isabs(p)]
-    info["uid"] = os.getuid()
-    return info
+PACKAGE_ID = re.compile(r"[0-9a-f]{16}")
 
 
 # ------------------------------------------------------------------- proxies
@@ -184,41 +77,6 @@ class RemoteObject:
 
     def __setattr__(self, name, value):
         self._state[name] = value
-
-
-# ------------------------------------------------------------------ bytecode
-class _RecordingLoader(importlib.machinery.SourceFileLoader):
-    """A source loader that keeps the bytecode it compiles for the package's modules.
-
-    The shared package is read-only here and nothing writes __pycache__, so
-    every worker would compile the modules it imports (~2 ms). The first
-    worker of a package sends what it compiled to the grader, which
-    caches it for the next ones (SharedPackage.store_bytecode).
-    """
-    root = None
-    compiled = {}     # path relative to the package root -> marshalled code
-
-    def source_to_code(self, data, path, *, _optimize=-1):
-        code = super().source_to_code(data, path, _optimize=_optimize)
-        if self.root and path.startswith(self.root + os.sep):
-            _RecordingLoader.compiled[os.path.relpath(path, self.root)] = marshal.dumps(code)
-        return code
-
-
-def _record_bytecode(package_root):
-    """Let imports from package_root go through _RecordingLoader."""
-    _RecordingLoader.root = package_root
-    sys.path_hooks.insert(0, importlib.machinery.FileFinder.path_hook(
-        (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES),
-        (_RecordingLoader, importlib.machinery.SOURCE_SUFFIXES),
-        (importlib.machinery.SourcelessFileLoader, importlib.machinery.BYTECODE_SUFFIXES)))
-    sys.path_importer_cache.pop(package_root, None)
-
-
-def _compiled_bytecode():
-    """What _RecordingLoader compiled, as plain data (uint8 arrays)."""
-    import numpy as np
-    return {rel: np.frombuffer(code, dtype=np.uint8) for rel, code in _RecordingLoader.compiled.items()}
 
 
 # -------------------------------------------------------------------- worker
@@ -264,13 +122,13 @@ class Worker:
         return out
 
     def callback(self, target, args, kwargs):
-        send(OUT, {"op": "callback", "target": target, "args": self.codec.encode(list(args)),
+        send(OUT, {"op": protocol.CALLBACK, "target": target, "args": self.codec.encode(list(args)),
                    "kwargs": self.codec.encode(kwargs), "objects": self._object_states()})
         reply = receive(IN)
         if reply.get("objects"):
             for oid, state in reply["objects"].items():
                 self._decode_ref("$object", [int(oid), state, None])
-        if reply["op"] == "raise":
+        if reply["op"] == protocol.RAISE:
             raise type(str(reply["type"]), (RemoteError,), {})(reply["message"])
         args_after = self.codec.decode(reply.get("args") or [])
         for original, after in zip(args, args_after):
@@ -283,7 +141,7 @@ class Worker:
         self.function = getattr(module, msg["function"])
         if not callable(self.function):
             raise TypeError(f"{msg['function']} is not a function")
-        # every other graded function becomes the grader's reference implementation
+        # the declared dependencies become the grader's reference implementation
         replaced = {}
         for mod_name, name in msg["substitute"]:
             remote = replaced.setdefault((mod_name, name),
@@ -318,7 +176,7 @@ class Worker:
         if changed:
             self.np_state.mark(after)
         sent_kwargs = [pair[1] for pair in msg["kwargs"]["$dict"]]
-        return {"op": "result", "value": self.codec.encode(value),
+        return {"op": protocol.RESULT, "value": self.codec.encode(value),
                 "args": self._changed(args, msg["args"]), "kwargs": self._changed(list(kwargs.values()), sent_kwargs),
                 "kwarg_names": list(kwargs), "objects": self._object_states(),
                 "np_random": self.codec.encode(after) if changed else None}
@@ -328,115 +186,141 @@ def _describe(exc, package_root):
     """Type, message and the student's own line where the exception was raised."""
     where = None
     for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.startswith(package_root):
+        if frame.filename.startswith(package_root + os.sep):
             where = f"{os.path.relpath(frame.filename, package_root)}, line {frame.lineno}"
-    return {"op": "exception", "type": type(exc).__name__, "message": str(exc)[:2000], "where": where}
+    return {"op": protocol.EXCEPTION, "type": type(exc).__name__, "message": str(exc)[:2000],
+            "where": where}
 
 
-def serve(fd, zygote_info):
-    """Serve one session on fd (both directions): isolate, then start / call until told to exit."""
+def serve(fd, info, package_root):
+    """Serve one session on fd (both directions): START / CALL until told to EXIT."""
     global IN, OUT, WORKER
     IN = OUT = fd
-    setup = receive(IN)
-    os.environ.update({"HOME": setup["scratch"], "TMPDIR": os.path.join(setup["scratch"], "tmp")})
-    info = isolate(setup, zygote_info)
-    _record_bytecode(setup["package_root"])
-    send(OUT, {"op": "isolated", "info": info})
+    # the package first; this folder's own modules are not the student's to import
+    sys.path[:] = [package_root] + [p for p in sys.path if p and os.path.isabs(p)
+                                    and p != os.path.dirname(os.path.abspath(__file__))]
+    send(OUT, {"op": protocol.ISOLATED, "info": info})
     WORKER = Worker()
     while True:
         msg = receive(IN)
         try:
-            if msg["op"] == "start":
+            if msg["op"] == protocol.START:
                 WORKER.start(msg)
-                reply = {"op": "ready", "parameters": WORKER.parameters(),
-                         "compiled": WORKER.codec.encode(_compiled_bytecode())}
-            elif msg["op"] == "call":
+                reply = {"op": protocol.READY, "parameters": WORKER.parameters()}
+            elif msg["op"] == protocol.CALL:
                 reply = WORKER.call(msg)
-            else:   # as the sandbox uid, end every process this session started, then itself
-                if info["root"]:
-                    try:
-                        os.kill(-1, 9)      # kill(-1) spares the caller
-                    except OSError:
-                        pass
+            else:   # EXIT: the kernel ends everything else of this PID namespace with it
                 os._exit(0)
         except BaseException as exc:  # noqa: B902  (SystemExit and KeyboardInterrupt too)
-            reply = _describe(exc, setup["package_root"])
+            reply = _describe(exc, package_root)
         send(OUT, reply)
 
 
+def _tasks():
+    """Tasks (processes and threads) this zygote's namespace holds now (RLIMIT_NPROC counts them)."""
+    count = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            count += len(os.listdir(f"/proc/{pid}/task"))
+        except OSError:
+            continue
+    return count
+
+
+def _worker(request, theirs, mode, config):
+    """The forked child: confine, then serve; never returns."""
+    code = 0
+    try:
+        os.setsid()
+        info = confine.confine(request, mode)
+        package_root = protocol.PACKAGE_DIR if mode != "bare" else \
+            os.path.join(config["inbox"], request["package"])
+        serve(theirs, info, package_root)
+    except BaseException as exc:  # noqa: B902  (confinement failed: no student code ran)
+        code = 3
+        try:
+            send(theirs, {"op": protocol.EXCEPTION, "type": "SandboxSetupError",
+                          "message": f"{type(exc).__name__}: {exc}", "where": None})
+        except OSError:
+            pass
+    finally:
+        os._exit(code)
+
+
 def zygote(control_fd, config):
-    """Fork one session process per request (after numpy is loaded, before any student code).
+    """Fork one worker per FORK request (after numpy is loaded, before any student code).
 
-    config: {"hide": [...], "expose": [...], "staging": dir} for isolate_zygote.
-
-    Requests on the control socket: {"op": "fork"} answers with the child's
-    pid (8 bytes) and, as ancillary data, its end of a new socket pair;
-    {"op": "status", "pid": p} answers with the child's wait status once it
-    has ended; {"op": "kill_uid", "uid": u} kills every process of the
-    sandbox uid u (a short-lived child does kill(-1) as u). A fresh interpreter per graded function would cost ~70 ms of
-    start-up; a fork costs ~2 ms.
+    config: {"mode": "root" | "user" (inside bubblewrap) | "bare", "inbox": the
+    packages' folder as this process sees it}. Requests and replies: protocol.py.
+    A fresh interpreter per graded function would cost ~70 ms; a fork ~2 ms.
     """
-    import socket
-    import struct
     import numpy  # noqa: F401  (loaded once, shared by every child)
     import numpy.random  # noqa: F401  (numpy loads it lazily: ~10 ms in every child otherwise)
     import numpy.ctypeslib  # noqa: F401  (GlobalStateWatch: ~0.5 ms in every child otherwise)
 
+    mode = config["mode"]
+    os.environ.pop("PWD", None)            # bubblewrap's --chdir sets it; workers get the variables we chose
     control = socket.socket(fileno=control_fd)
-    ended = {}
-    zygote_info = isolate_zygote(config)
+    own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY) if mode != "bare" else None
+    children = {}                          # pid -> None while running, (status, cpu) once ended
+    send(control_fd, {"op": protocol.HELLO, "isolation": {"mode": mode, "uid": os.getuid(),
+                                                          "numpy": numpy.__version__}})
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):                   # workers inherit these: printing goes nowhere
+        os.dup2(null, fd)
+    os.close(null)
 
     def reap():
         while True:
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
-            ended[pid] = status
+            children[pid] = (status, usage.ru_utime + usage.ru_stime)
 
     while True:
         try:
             request = receive(control_fd)
-        except (EOFError, OSError):
+            op = request["op"]
+        except (EOFError, OSError, WireError, KeyError, TypeError):
             os._exit(0)
         reap()
-        if request["op"] == "fork":
+        if op == protocol.FORK and PACKAGE_ID.fullmatch(str(request.get("package"))):
             mine, theirs = socket.socketpair()
+            others = _tasks() if mode == "user" else 0
+            request["others"] = others
+            if own_pid_ns is not None:     # the child is PID 1 of a namespace of its own
+                confine.unshare(confine.CLONE_NEWPID)
             pid = os.fork()
             if pid == 0:
-                try:
-                    control.close()
-                    mine.close()
-                    os.setsid()
-                    serve(theirs.detach(), zygote_info)
-                finally:
-                    os._exit(0)
+                control.close()
+                mine.close()
+                if own_pid_ns is not None:
+                    os.close(own_pid_ns)
+                _worker(request, theirs.detach(), mode, config)
+            if own_pid_ns is not None:     # the next fork starts from this namespace again
+                confine.setns(own_pid_ns, confine.CLONE_NEWPID)
             theirs.close()
+            children[pid] = None
             socket.send_fds(control, [struct.pack(">q", pid)], [mine.fileno()])
             mine.close()
-        elif request["op"] == "kill_uid" and int(request["uid"]) > 0:
-            pid = os.fork()
-            if pid == 0:  # only system calls, then _exit: SIGKILL to every process of the uid
-                try:
-                    os.setgroups([])
-                    os.setgid(int(request["uid"]))
-                    os.setuid(int(request["uid"]))
-                    os.kill(-1, 9)
-                except OSError:
-                    pass
-                os._exit(0)
-            os.waitpid(pid, 0)
-            send(control_fd, {"op": "killed"})
-        elif request["op"] == "status":
+        elif op == protocol.KILL:
             pid = int(request["pid"])
-            if pid not in ended:
+            if children.get(pid, 0) is None:
                 try:
-                    ended[pid] = os.waitpid(pid, 0)[1]
-                except ChildProcessError:
-                    ended[pid] = None
-            send(control_fd, {"op": "status", "status": ended.pop(pid)})
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            send(control_fd, {"op": protocol.KILLED})
+        elif op == protocol.STATUS:
+            pid = int(request["pid"])
+            if children.get(pid, 0) is None:
+                _, status, usage = os.wait4(pid, 0)
+                children[pid] = (status, usage.ru_utime + usage.ru_stime)
+            status, cpu = children.pop(pid, (None, 0.0))
+            send(control_fd, {"op": protocol.STATUS_IS, "status": status, "cpu": cpu})
         else:
             os._exit(0)
 

@@ -1,0 +1,111 @@
+"""grades.csv, written by nbgrader's own export (the course's nbgrader_config.py names this plugin).
+
+    c.ExportApp.plugin_class = "grading.gradebook.export.GradesCsv"
+
+nbgrader's CSV columns, properly quoted, plus ``notes``; and one row for every
+student with a submission folder, graded or not: a submission that could
+not be graded or recorded still has its row, and the row says why (files
+left out, a notebook graded from the release copy, the grader's failure,
+a recording failure). ``make grade``, ``make export`` and plain ``nbgrader
+export`` in the course folder all write this file.
+"""
+import csv
+import json
+import re
+from pathlib import Path
+
+from nbgrader.api import MissingEntry
+from nbgrader.plugins import ExportPlugin
+
+from grading.gradebook.intake import note_lines
+
+COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
+           "raw_score", "late_submission_penalty", "score", "max_score", "notes"]
+RECORDING_FAILURES = Path("instructor") / "recording-failures.json"
+# What nbgrader and every tool after it (a comma-joined exclude list, file names, web pages) can take.
+STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
+
+
+def valid_student_id(student):
+    return bool(STUDENT_ID.fullmatch(student))
+
+
+def recording_failures(course_dir):
+    """{student: why nbgrader could not record the verdicts}."""
+    try:
+        return json.loads((Path(course_dir) / RECORDING_FAILURES).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def student_notes(course_dir, student):
+    """Everything the instructor should know about one student's grading, as sentences."""
+    course_dir = Path(course_dir)
+    lines = []
+    if not valid_student_id(student):
+        return ["not graded: the folder name is not a valid student id (letters, digits and . _ @ + - "
+                "only, at most 64)"]
+    verdict = course_dir / "instructor" / "verdicts" / f"{student}.json"
+    try:
+        failed = json.loads(verdict.read_text()).get("failed")
+    except (OSError, ValueError):
+        failed = None
+    if failed:
+        lines.append(f"code not graded: {failed}")
+    failure = recording_failures(course_dir).get(student)
+    if failure:
+        lines.append(f"not recorded by nbgrader: {failure}")
+    return lines + note_lines(course_dir, student)
+
+
+def submitted_students(course_dir, assignment):
+    root = Path(course_dir) / "submitted"
+    return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+
+
+class GradesCsv(ExportPlugin):
+    """nbgrader's CSV export, quoted, with a notes column and a row for every submission folder."""
+
+    def export(self, gradebook):
+        dest = self.to or "grades.csv"
+        course_dir = Path(self.parent.coursedir.root) if getattr(self.parent, "coursedir", None) else Path(".")
+        students = {s.id: s for s in gradebook.students}
+        with open(dest, "w", newline="") as f:
+            out = csv.DictWriter(f, COLUMNS)
+            out.writeheader()
+            for assignment in gradebook.assignments:
+                if self.assignment and assignment.name not in self.assignment:
+                    continue
+                ids = sorted(set(students) | set(submitted_students(course_dir, assignment.name)))
+                for student_id in ids:
+                    if self.student and student_id not in self.student:
+                        continue
+                    out.writerow(self._row(gradebook, assignment, students.get(student_id), student_id,
+                                           course_dir))
+        self.log.info("Exported grades to %s", dest)
+
+    def _row(self, gradebook, assignment, student, student_id, course_dir):
+        row = {"assignment": assignment.name, "duedate": assignment.duedate or "", "student_id": student_id,
+               "last_name": getattr(student, "last_name", None) or "",
+               "first_name": getattr(student, "first_name", None) or "",
+               "email": getattr(student, "email", None) or "", "max_score": assignment.max_score,
+               "timestamp": "", "raw_score": "", "late_submission_penalty": "", "score": ""}
+        notes = student_notes(course_dir, student_id)
+        try:
+            submission = gradebook.find_submission(assignment.name, student_id)
+        except MissingEntry:
+            folder = course_dir / "submitted" / student_id
+            if (folder / assignment.name).is_dir():
+                notes = notes or ["not graded yet"]
+            elif folder.is_dir():
+                notes.append(f"not graded: no {assignment.name}/ folder in submitted/{student_id}/ (the "
+                             f"submission belongs in submitted/{student_id}/{assignment.name}/)")
+            else:
+                row.update(raw_score=0.0, late_submission_penalty=0.0, score=0.0)
+                notes.append("no submission")
+        else:
+            penalty = submission.late_submission_penalty or 0.0
+            row.update(timestamp=submission.timestamp or "", raw_score=submission.score,
+                       late_submission_penalty=penalty, score=max(0.0, submission.score - penalty))
+        row["notes"] = "; ".join(notes)
+        return row
