@@ -13,6 +13,14 @@ LOCK_VENV := build/lock-venv
 # Prints pyproject.toml's direct dependencies (runtime + dev), one per line.
 READ_DEPS := import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['dev']))
 
+# Grading runs students' code under bubblewrap (Debian's package `bubblewrap`): installed here when
+# make runs as root with apt-get, otherwise named (grading says the same if it is missing).
+INSTALL_BWRAP = command -v bwrap >/dev/null || { \
+	if [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then \
+		echo "Installing bubblewrap (the grading sandbox) with apt-get..."; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
+	else echo "note: grading needs bubblewrap: sudo apt-get install bubblewrap"; fi; }
+
 .PHONY: demo test release grade export feedback workspace lab fixtures check-fixtures benchmark lock clean
 
 demo: $(STAMP)
@@ -56,6 +64,7 @@ benchmark: $(STAMP)
 # (a constraints file: it pins, pyproject decides what is installed). The package
 # itself is NOT installed, so notebooks always import the cs231n_lite folder next to them.
 $(STAMP): pyproject.toml $(LOCK)
+	@$(INSTALL_BWRAP)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -c "$(READ_DEPS)" > $(VENV)/requirements.txt

@@ -16,14 +16,13 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from cs231n_lite.selfcheck import REGISTRY  # noqa: E402
-from grading.judge.trusted import grade_notebook  # noqa: E402
+from grading.judge.trusted import grade_submission as grade  # noqa: E402
 
 
 def grade_submission(student):
     results = {}
-    for notebook in sorted({s.notebook for s in REGISTRY.values()}):
-        results.update(grade_notebook(notebook, ROOT / "cs231n_lite", b"benchmark", student))
+    for verdicts in grade(ROOT / "cs231n_lite", b"benchmark", student).values():
+        results.update(verdicts)
     return results
 
 
@@ -42,4 +41,4 @@ def main(students=5):
 
 
 if __name__ == "__main__":
-    main()
+    main(*(int(a) for a in sys.argv[1:]))

@@ -165,6 +165,14 @@ def main(argv=None):
     p = sub.add_parser("workspace")
     p.add_argument("--dest", default=str(ROOT / "workspace" / ASSIGNMENT))
     args = parser.parse_args(argv)
+    from grading.sandbox.errors import SandboxUnavailable
+    try:
+        run(args)
+    except SandboxUnavailable as exc:       # the machine's trouble, said in one line, not a traceback
+        sys.exit(f"cannot grade: {exc}")
+
+
+def run(args):
     {"release": cmd_release, "samples": cmd_samples, "autograde": cmd_autograde,
      "demo": cmd_demo, "workspace": cmd_workspace, "cells": cmd_cells,
      "export": cmd_export, "feedback": cmd_feedback, "report": cmd_report}[args.command](args)

@@ -182,7 +182,11 @@ def autograde(course_dir, regrade=(), log=None, workers=None, scheduler=None, pr
             compute_verdicts(course_dir, students, read_secret(course_dir / "instructor" / "secret"),
                              workers=workers, scheduler=scheduler, progress=progress, on_ready=writer.add)
         finally:
-            writer.close()   # verdicts already stored are recorded even if computing stopped
+            try:
+                writer.close()   # verdicts already stored are recorded even if computing stopped
+            finally:
+                export(course_dir, log=log)     # grades.csv is written whatever happened
+        return students
     export(course_dir, log=log)
     return students
 

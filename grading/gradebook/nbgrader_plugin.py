@@ -74,6 +74,37 @@ class SanitizeSubmission(NbGraderPreprocessor):
         return nb, resources
 
 
+class TrustedCellMetadata(NbGraderPreprocessor):
+    """Every nbgrader cell a submission kept gets its metadata from the course's source, not the student.
+
+    After SanitizeSubmission only cells the source has remain marked; their
+    metadata (points, locks, type flags, schema version) is rewritten from
+    the gradebook's record of the source notebook, so an edited or old-schema
+    metadata block (which made nbgrader give up on the whole run) is simply
+    the source's again.
+    """
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            source = gb.find_notebook(info["notebook"], info["assignment"])
+            grades = {c.name: c.max_score for c in source.grade_cells}
+            solutions = {c.name for c in source.solution_cells}
+            tasks = {c.name for c in source.task_cells}
+            locked = {c.name: c.locked for c in source.source_cells}
+        for cell in nb.cells:
+            meta = cell.get("metadata", {}).get("nbgrader")
+            if not isinstance(meta, dict) or meta.get("grade_id") not in locked:
+                continue
+            name = meta["grade_id"]
+            trusted = {"grade": name in grades, "grade_id": name, "locked": bool(locked[name]),
+                       "schema_version": 3, "solution": name in solutions, "task": name in tasks}
+            if name in grades:
+                trusted["points"] = grades[name]
+            cell.metadata["nbgrader"] = trusted
+        return nb, resources
+
+
 def verdict_output(result):
     """The output nbgrader scores: a stdout line for a pass, an error for a failure."""
     if result.passed:

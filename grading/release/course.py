@@ -93,6 +93,7 @@ c.OverwriteCells.add_missing_cells = True
 # TrustedGrades replaces nbgrader's Execute (grading/gradebook/nbgrader_plugin.py).
 c.Autograde.sanitize_preprocessors = [
     "grading.gradebook.nbgrader_plugin.SanitizeSubmission",
+    "grading.gradebook.nbgrader_plugin.TrustedCellMetadata",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",

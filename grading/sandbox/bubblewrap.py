@@ -195,7 +195,7 @@ def command(zygote_mode, inbox, control_fd):
     script = [interpreter(), "-I", "-B"]
     if zygote_mode == "bare":
         return script + [str(UNTRUSTED_DIR / "worker.py"), str(control_fd), config]
-    args = ["bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
+    args = [shutil.which("bwrap") or "bwrap", "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-net",
             "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try", "--cap-drop", "ALL"]
     for capability in ZYGOTE_CAPABILITIES:
         args += ["--cap-add", capability]

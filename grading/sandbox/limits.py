@@ -42,8 +42,12 @@ class Budget:
         return time.monotonic() - self.started
 
     def spent(self):
-        """A message if the budget is used up, else None."""
-        if self.cpu >= self.cpu_limit:
+        """A message if the budget is used up, else None.
+
+        Within a second: a test clipped to the rest of the budget is stopped by
+        RLIMIT_CPU, whose granularity is one second.
+        """
+        if self.cpu >= self.cpu_limit - 1.0:
             return (f"your submission used up its grading budget of {self.cpu_limit:g} CPU seconds "
                     f"({self.cpu:.0f} s over the tests before this one), so this test was not run; "
                     "look for very slow code or endless loops in the functions that timed out")

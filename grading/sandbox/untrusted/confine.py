@@ -105,11 +105,12 @@ def _private_filesystem(package_id, limits):
 
 def _limits(limits, others):
     """Resource limits; others: tasks of this uid the worker must not count as its own."""
-    for which, value in ((resource.RLIMIT_AS, limits["memory"]), (resource.RLIMIT_CPU, limits["cpu"]),
-                         (resource.RLIMIT_FSIZE, limits["file_size"]),
+    for which, value in ((resource.RLIMIT_AS, limits["memory"]), (resource.RLIMIT_FSIZE, limits["file_size"]),
                          (resource.RLIMIT_NPROC, limits["processes"] + others),
                          (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, 256)):
         resource.setrlimit(which, (int(value), int(value)))
+    # SIGXCPU at the limit (the grader says "used up its CPU time"), SIGKILL 2 s later if it is caught
+    resource.setrlimit(resource.RLIMIT_CPU, (int(limits["cpu"]), int(limits["cpu"]) + 2))
 
 
 class _CapHeader(ctypes.Structure):
