@@ -75,6 +75,11 @@ def cmd_export(args, export_first=True):
         export(course, log=course / "nbgrader.log")
     results = collect_scores(course)
     print(format_table(results))
+    from grading.gradebook.export import student_notes, submitted_students
+    notes = {s: student_notes(course, s) for s in submitted_students(course, ASSIGNMENT)}
+    for student, lines in notes.items():
+        for line in lines:
+            print(f"note: {student}: {line}")
     print(f"\ngrades: {course / 'grades.csv'}\nfeedback pages: python -m grading feedback --course {course}")
     return results
 

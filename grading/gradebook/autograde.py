@@ -7,6 +7,7 @@ from pathlib import Path
 
 from grading.gradebook.export import valid_student_id
 from grading.gradebook.intake import NOTEBOOK_MAX_BYTES, regular_file_problem
+from grading.gradebook.verdicts import unfinished
 from grading.judge.intake import MAX_DEPTH, MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, read_tree
 from grading.release.course import ASSIGNMENT, COURSE_ID, run_nbgrader
 
@@ -88,7 +89,8 @@ def to_grade(course_dir, regrade=()):
     if "all" in regrade:
         return students
     folder = Path(course_dir) / "submitted"
-    return [s for s in students if s in regrade
+    again = set(unfinished(course_dir, students))     # a busy machine stopped a test, or grading failed
+    return [s for s in students if s in regrade or s in again
             or record.get(s, {}).get("fingerprint") != _hash_files(folder / s / ASSIGNMENT)]
 
 

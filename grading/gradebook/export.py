@@ -47,11 +47,16 @@ def student_notes(course_dir, student):
                 "only, at most 64)"]
     verdict = course_dir / "instructor" / "verdicts" / f"{student}.json"
     try:
-        failed = json.loads(verdict.read_text()).get("failed")
+        stored = json.loads(verdict.read_text())
     except (OSError, ValueError):
-        failed = None
-    if failed:
-        lines.append(f"code not graded: {failed}")
+        stored = {}
+    if stored.get("failed"):
+        lines.append(f"code not graded: {stored['failed']}")
+    busy = [gid for nb in stored.get("notebooks", {}).values() for gid, r in nb.items()
+            if r.get("reason") == "overloaded"]
+    if busy:
+        lines.append(f"{len(busy)} test(s) stopped because the grading machine was too busy "
+                     f"({', '.join(busy[:5])}): the next `make grade` grades them again")
     failure = recording_failures(course_dir).get(student)
     if failure:
         lines.append(f"not recorded by nbgrader: {failure}")

@@ -108,7 +108,12 @@ class GradebookWriter:
                 f.write(f"$ nbgrader autograde ({len(run['batch'])} students)\n{text}\n")
         recorded = [s for s in run["batch"] if self._written(s, run["started"])]
         missed = [s for s in run["batch"] if s not in recorded]
-        self.after_batch(run["batch"], run["state"], recorded)
+        try:
+            self.after_batch(run["batch"], run["state"], recorded)
+        except Exception as exc:        # noqa: B902  (bookkeeping of one batch: its students are told, not the class)
+            for student in recorded:
+                self.failed[student] = f"recorded, but the grades kept around it could not be: {exc}"[:300]
+            recorded = []
         self.recorded.extend(recorded)
         for student in recorded:
             self.failed.pop(student, None)

@@ -89,7 +89,28 @@ def load_verdicts(course_dir, student, fingerprint_value, secret):
         return None
     if verdicts.get("fingerprint") != fingerprint_value or verdicts.get("secret") != secret_tag(secret):
         return None
+    if not final(verdicts):
+        return None
     return verdicts
+
+
+def final(verdicts):
+    """Whether stored verdicts stand: none was stopped by a busy machine, and the grading did not fail."""
+    return not verdicts.get("failed") and not any(
+        r.get("reason") == "overloaded" for nb in verdicts.get("notebooks", {}).values() for r in nb.values())
+
+
+def unfinished(course_dir, students):
+    """The students whose stored verdicts do not stand (final() is False): they are graded again."""
+    out = []
+    for student in students:
+        try:
+            verdicts = json.loads(verdict_path(course_dir, student).read_text())
+        except (OSError, ValueError):
+            continue
+        if not final(verdicts):
+            out.append(student)
+    return out
 
 
 def clear_verdicts(course_dir, students):

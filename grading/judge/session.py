@@ -12,16 +12,18 @@ Whatever the worker sends, a session never raises anything but a
 SandboxFailure for it (the student's function failed), so one submission
 cannot stop the grading of the others.
 """
+import builtins
 import functools
 import importlib
 import inspect
 import keyword
 import time
 import types
+import warnings
 
 import numpy as np
 
-from grading.judge.callbacks import CallbackTimeout, limited
+from grading.judge.callbacks import CallbackTimeout, limited, mapped_bytes
 from grading.judge.intake import read_tree
 from grading.sandbox.host import Limits, SandboxFailure, SharedPackage, Worker
 from grading.sandbox.untrusted import protocol
@@ -53,9 +55,13 @@ class Session:
         self.callables, self.objects = {}, {}
         self.codec = Codec(encode_other=self._encode_other, decode_ref=self._decode_ref)
         self.failure = None
+        self.reason = ""            # why it failed, as data: "limit:time", "limit:cpu", "overloaded", ...
         self.worker = None
         self.parameters = []
         self.callback_cpu = 0.0
+        self.started = time.monotonic()
+        self._sched_at_start = (0.0, 0.0)
+        self._mapped = None
         self._synced = GlobalStateWatch()   # the global np.random state both sides hold
         self._own_package = None
         if not isinstance(package, SharedPackage):
@@ -65,11 +71,14 @@ class Session:
             self.worker.send({"op": protocol.START, "module": module, "function": function,
                               "substitute": [list(p) for p in sorted(self.allowed)]})
             reply = self.worker.receive()
-            self.worker.deadline = time.monotonic() + limits.wall
+            self.started = time.monotonic()
+            self._sched_at_start = _thread_sched()
+            self.worker.deadline = self.started + limits.wall
             if reply.get("op") == protocol.EXCEPTION:
                 where = f" ({reply['where']})" if isinstance(reply.get("where"), str) else ""
                 self.failure = (f"importing cs231n_lite.{module} failed: {str(reply.get('type'))[:80]}: "
                                 f"{str(reply.get('message'))[:2000]}{where}")
+                self.reason = "import"
             elif reply.get("op") != protocol.READY:
                 raise WireError("unexpected reply to START")
             else:
@@ -82,13 +91,28 @@ class Session:
     def _broke_protocol(self, exc):
         if self.worker is not None:
             self.worker.kill()
+        self.reason = "protocol"
         self.failure = f"the process running your code broke the grading protocol ({type(exc).__name__})."
 
     def _explain(self, exc, doing):
-        if str(exc) == "timeout":
-            return (f"{doing} did not finish within the time limit; look for an endless loop "
-                    "(or very slow code) there.")
-        return f"{doing}: {exc}"
+        """The student's message for a SandboxFailure; sets self.reason."""
+        if str(exc) != "timeout":
+            self.reason = "limit:cpu" if "CPU time limit" in str(exc) else (self.reason or "worker")
+            return f"{doing}: {exc}"
+        seen, wall = exc.seen, time.monotonic() - self.started
+        cpu, waited = seen.get("cpu"), seen.get("waited", 0.0)
+        if cpu is not None and cpu < 0.5 * self.limits.cpu and waited >= 0.25 * wall:
+            self.reason = "overloaded"
+            return (f"{doing} was stopped at the wall-clock backstop of {self.limits.wall:g} s although it had "
+                    f"used only {cpu:.1f} CPU seconds: it spent {waited:.0f} s waiting for a CPU, so the "
+                    "grading machine was too busy. This is not your code's fault: your instructor grades it again.")
+        if cpu is not None and cpu < 0.5 * self.limits.cpu:
+            self.reason = "limit:wall"
+            return (f"{doing} did not finish within {wall:.0f} s while using only {cpu:.1f} CPU seconds: "
+                    "look for code that waits there (time.sleep, input(), a lock, a pipe).")
+        self.reason = "limit:time"
+        return (f"{doing} did not finish within the time limit; look for an endless loop "
+                "(or very slow code) there.")
 
     def __enter__(self):
         return self
@@ -142,13 +166,8 @@ class Session:
             if not isinstance(decoded, dict):
                 raise WireError("malformed object state")
             for key, value in decoded.items():
-                if key in plain:
-                    current = getattr(obj, key)
-                    if isinstance(current, dict) and isinstance(value, dict):
-                        current.clear()
-                        current.update(value)
-                    else:
-                        setattr(obj, key, value)
+                if key in plain:         # in place: the test's references into the object stay valid
+                    setattr(obj, key, write_back(getattr(obj, key), value))
 
     # ------------------------------------------------------------- calling
     @property
@@ -195,6 +214,8 @@ class Session:
         """Apply what the call changed (arguments sent back only if changed) and return its value."""
         if reply.get("op") == protocol.EXCEPTION:
             self._synced.state = None   # the worker may have drawn before raising: send ours next time
+            if reply.get("type") == "MemoryError":
+                self.reason = "limit:memory"
             raise _exception(reply)
         if reply.get("op") != protocol.RESULT:
             raise WireError("unexpected reply")
@@ -211,7 +232,9 @@ class Session:
             self._synced.mark(state)
         elif self._synced.state is None:         # a callback ran grader code: what both hold now
             self._synced.mark()
-        return self.codec.decode(reply["value"])
+        value = self.codec.decode(reply["value"])
+        _warn(reply.get("warnings"))
+        return value
 
     def _serve_callback(self, msg):
         """Run a reference function, a caller's callable or an object's method for the worker.
@@ -230,14 +253,20 @@ class Session:
             raise WireError("malformed callback arguments")
         start = time.thread_time()
         try:
-            with limited(self.worker.deadline, self.limits.memory), np.errstate(all="ignore"):
+            if self._mapped is None:             # once per session: the callbacks are many
+                self._mapped = mapped_bytes()
+            with limited(self.worker.deadline, self.limits.memory, self.limits.cpu - self.callback_cpu,
+                         self._mapped):
                 value = fn(*args, **kwargs)
+            after = [self.codec.encode(a) for a in args]    # only what the callee changed goes back
             reply = {"op": protocol.RETURN, "value": self.codec.encode(value),
-                     "args": [self.codec.encode(a) for a in args],
+                     "args": [None if a == b else a for a, b in zip(after, msg["args"])],
                      "objects": {str(k): self.codec.encode(_plain_state(o)) for k, o in self.objects.items()}}
-        except CallbackTimeout:
+        except CallbackTimeout:      # the grader's own thread ran the callee: its own clock counts
+            cpu, waited = _thread_sched()
             self.worker.kill()
-            raise SandboxFailure("timeout") from None
+            raise SandboxFailure("timeout", {"cpu": self.callback_cpu + time.thread_time() - start,
+                                             "waited": waited - self._sched_at_start[1]}) from None
         except Exception as exc:  # the callee raised on the student's arguments (MemoryError too)
             reply = {"op": protocol.RAISE, "type": type(exc).__name__, "message": str(exc)[:2000]}
         finally:
@@ -258,6 +287,16 @@ class Session:
             if isinstance(target[2], str) and not target[2].startswith("_"):
                 return getattr(obj, target[2])
         raise WireError(f"callback to {str(target)[:80]} is not allowed")
+
+
+def _thread_sched():
+    """(seconds on a CPU, seconds runnable but waiting for one) of this thread so far."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            on_cpu, on_queue = f.read().split()[:2]
+        return int(on_cpu) / 1e9, int(on_queue) / 1e9
+    except (OSError, ValueError):
+        return 0.0, 0.0
 
 
 def _list(value):
@@ -284,6 +323,20 @@ def _is_function(value):
 def _plain_state(obj):
     """The attributes of an object that can cross as plain data."""
     return {key: value for key, value in vars(obj).items() if is_plain(value)}
+
+
+def _warn(records):
+    """Raise here the warnings the student's function raised in the worker (a test records them)."""
+    for record in (records if isinstance(records, list) else [])[:50]:
+        try:
+            name, message, filename, lineno = record
+            category = getattr(builtins, str(name), None)
+            if not (isinstance(category, type) and issubclass(category, Warning)):
+                clean = "".join(c for c in str(name) if c.isalnum() or c == "_")[:60] or "Warning"
+                category = type(clean, (UserWarning,), {})
+            warnings.warn_explicit(str(message)[:500], category, str(filename)[:100], int(lineno))
+        except (TypeError, ValueError):
+            continue
 
 
 def _exception(reply):

@@ -11,6 +11,7 @@ worker only ever sees the inputs of a call.
 Points and grade ids come from the registry, never from the submission.
 """
 import contextlib
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,15 +28,38 @@ from grading.judge.session import Session
 CASES = ("visible", "hidden")
 
 
+# Why a function lost its points, as data (the class report reads these, not the message).
+REASONS = {
+    "": "its own output (a check of the test failed)",
+    "limit:time": "stopped after its CPU seconds",
+    "limit:cpu": "stopped at its CPU time limit",
+    "limit:wall": "stopped at the wall-clock backstop while waiting (sleep, input, a lock)",
+    "limit:memory": "ran out of its address space",
+    "import": "its module could not be imported",
+    "protocol": "its process broke the grading protocol or returned non-plain data",
+    "worker": "its process ended (an exit or a crash)",
+    "budget": "the submission's grading budget was spent",
+    "overloaded": "the grading machine was too busy (twice): not the student's doing",
+    "intake": "its module was not a regular file of the submission",
+}
+MISTAKE = re.compile(r"Likely mistake: (.*?)(?:\s*\(hidden test\))?$", re.S)
+
+
 @dataclass(frozen=True)
 class FunctionResult:
-    """The trusted verdict on one graded function."""
+    """The trusted verdict on one graded function.
+
+    reason: why it lost its points (a key of REASONS; "" when its own checks failed or it passed);
+    mistake: the mistake the checks named, if any.
+    """
     name: str
     notebook: str
     points: int
     score: int
     message: str
     seconds: float
+    reason: str = ""
+    mistake: str = ""
 
     @property
     def grade_id(self):
@@ -80,22 +104,39 @@ def grade_function(spec, package, source, limits=Limits(), budget=None, import_f
     substitute = [(REGISTRY[name].module, name) for name in spec.uses]
     import_failures = {} if import_failures is None else import_failures
     if spec.module in import_failures:
-        return FunctionResult(spec.name, spec.notebook, spec.points, 0, import_failures[spec.module], 0.0)
+        return FunctionResult(spec.name, spec.notebook, spec.points, 0, import_failures[spec.module], 0.0,
+                              "intake" if "was not graded" in import_failures[spec.module] else "import")
     spent = budget.spent() if budget is not None else None
     if spent:
-        return FunctionResult(spec.name, spec.notebook, spec.points, 0, f"{spec.name}: {spent}.", 0.0)
-    message, passed = "", True
+        return FunctionResult(spec.name, spec.notebook, spec.points, 0, f"{spec.name}: {spent}.", 0.0, "budget")
     test_limits = budget.clip(limits) if budget is not None else limits
+    for attempt in (1, 2):          # a test the busy machine stopped is run once more
+        message, passed, reason, mistake = _run_test(spec, package, source, substitute, test_limits, budget,
+                                                     import_failures)
+        if reason != "overloaded":
+            break
+    if passed:
+        message = (f"PASS {spec.name}: visible and hidden tests passed "
+                   f"({spec.points} point{'s' * (spec.points > 1)}).")
+    return FunctionResult(spec.name, spec.notebook, spec.points, spec.points if passed else 0,
+                          message, time.monotonic() - start, reason, mistake)
+
+
+def _run_test(spec, package, source, substitute, limits, budget, import_failures):
+    """One run of both cases of a function's test: (message, passed, reason, mistake)."""
+    message, passed, reason, mistake = "", True, "", ""
     try:
         with hidden_inputs(source), Session(package, spec.module, spec.name, substitute,
-                                            limits=test_limits, budget=budget) as session:
-            if session.failure:
+                                            limits=limits, budget=budget) as session:
+            if session.failure and session.reason != "overloaded":
                 import_failures[spec.module] = session.failure
             for case in CASES:
                 try:
                     spec.test(session.proxy, case=case)
                 except CheckFailed as exc:
                     message, passed = f"{str(exc)}{' (hidden test)' if case == 'hidden' else ''}", False
+                    found = MISTAKE.search(str(exc))
+                    mistake = getattr(exc, "mistake", None) or (found.group(1).strip() if found else "")
                     break
                 except HiddenCaseError:
                     raise  # the grader's own failure must stop grading, not cost the student
@@ -103,13 +144,10 @@ def grade_function(spec, package, source, limits=Limits(), budget=None, import_f
                     message, passed = (f"{spec.name}: the test could not run on what your function "
                                        f"returned ({type(exc).__name__}: {str(exc)[:500]})"), False
                     break
+            reason = session.reason if not passed else ""
     finally:
         restore_memory_limit()      # whatever happened in a callback, the grader's own limit is back
-    if passed:
-        message = (f"PASS {spec.name}: visible and hidden tests passed "
-                   f"({spec.points} point{'s' * (spec.points > 1)}).")
-    return FunctionResult(spec.name, spec.notebook, spec.points, spec.points if passed else 0,
-                          message, time.monotonic() - start)
+    return message, passed, reason, mistake
 
 
 def package_files(package):

@@ -6,7 +6,12 @@ class SandboxFailure(CheckFailed):
     """The worker cannot go on (hung, exited, broke the protocol); the message is for the student.
 
     A CheckFailed, so the tests' call() passes the message on unchanged.
+    seen: for a timeout, the worker's {"cpu", "waited", "wall"} seconds when it was stopped.
     """
+
+    def __init__(self, message, seen=None):
+        super().__init__(message)
+        self.seen = seen or {}
 
 
 class SandboxUnavailable(RuntimeError):

@@ -25,6 +25,7 @@ from grading.sandbox.errors import SandboxFailure, SandboxUnavailable
 from grading.sandbox.limits import Budget, Limits  # noqa: F401  (re-exported)
 from grading.sandbox.package import SharedPackage  # noqa: F401  (re-exported)
 from grading.sandbox.untrusted import protocol, wire
+from grading.sandbox.untrusted.protocol import CPU_LIMIT_STATUS
 from grading.sandbox.untrusted.wire import WireError
 
 SANDBOX_UID_BASE = 2_000_000_000   # far above any real account
@@ -103,8 +104,7 @@ class Worker:
         try:
             reply = wire.receive(self.fd, self._wait)
         except TimeoutError:
-            self.kill()
-            raise SandboxFailure("timeout") from None
+            raise SandboxFailure("timeout", self.kill()) from None
         except EOFError:
             raise SandboxFailure(self._ended("while running")) from None
         except (WireError, OSError) as exc:
@@ -120,18 +120,22 @@ class Worker:
         status = self._reap()
         code = os.waitstatus_to_exitcode(status) if isinstance(status, int) else None
         how = f"was killed by signal {-code}" if code and code < 0 else f"exited with status {code}"
-        if code == -signal.SIGXCPU:
-            how = "used up its CPU time limit"
+        # RLIMIT_CPU: SIGXCPU, which the worker turns into this exit status (as PID 1 of its
+        # namespace it would ignore the signal), or SIGKILL at the hard limit
+        if code == CPU_LIMIT_STATUS or (code == -signal.SIGKILL and self.cpu >= self.limits.cpu - 0.5):
+            return (f"the process running your code used up its CPU time limit ({self.limits.cpu:g} s) {when}: "
+                    "look for an endless loop (or very slow code)")
         return f"the process running your code {how} {when} (sys.exit, os._exit or a crash?)"
 
     # ------------------------------------------------------------ cleanup
     def kill(self):
-        """End the worker, and with it its whole PID namespace."""
+        """End the worker, and with it its whole PID namespace; what it had used ({"cpu", "waited"})."""
         if not self.ended and self.zygote.alive():
             try:
-                self.zygote.kill(self.pid)
+                return self.zygote.kill(self.pid)
             except SandboxFailure:
                 pass
+        return {}
 
     def _reap(self):
         """Wait for the ended worker; remember its CPU seconds; its wait status."""

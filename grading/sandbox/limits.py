@@ -6,8 +6,11 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Limits:
     """What one worker (one graded function's test) may use."""
-    wall: float = 30.0                 # seconds for the whole test, all calls and callbacks included
-    cpu: int = 30                      # CPU seconds (RLIMIT_CPU)
+    # The limit is CPU time, which a busy machine does not inflate; wall time is only a generous
+    # backstop for code that sleeps or blocks (a test stopped there while it was mostly waiting for
+    # a CPU is graded again: grading/judge/trusted.py).
+    wall: float = 120.0                # seconds for the whole test, all calls and callbacks included
+    cpu: int = 30                      # CPU seconds of the worker (RLIMIT_CPU), and of its callbacks
     memory: int = 2 * 2 ** 30          # address space in bytes (RLIMIT_AS); callbacks get the same
     file_size: int = 16 * 2 ** 20      # largest file it may write (RLIMIT_FSIZE)
     processes: int = 16                # tasks of the sandbox user (RLIMIT_NPROC)

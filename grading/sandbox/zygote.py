@@ -102,9 +102,13 @@ class Zygote:
         return struct.unpack(">q", data)[0], fds[0]
 
     def kill(self, pid):
-        """SIGKILL to a worker: the kernel then ends everything in its PID namespace."""
+        """SIGKILL to a worker (the kernel then ends everything in its PID namespace).
+
+        Returns {"cpu": s, "waited": s} of the worker just before (untrusted/worker.py's _schedstat).
+        """
         with self.lock:
-            self._request({"op": protocol.KILL, "pid": pid}, protocol.KILLED)
+            reply = self._request({"op": protocol.KILL, "pid": pid}, protocol.KILLED)
+        return {k: float(reply[k]) for k in ("cpu", "waited") if isinstance(reply.get(k), (int, float))}
 
     def status(self, pid):
         """(wait status, CPU seconds) of an ended worker; waits for it to end."""

@@ -30,13 +30,15 @@ def allocate(n):
     return float(np.ones(n).sum())
 
 
-def test_a_callback_past_the_tests_deadline_is_stopped(tmp_path):
+def test_a_callback_is_stopped_when_the_tests_cpu_seconds_run_out(tmp_path):
+    """CPU seconds, not wall seconds: a busy machine does not make it stop sooner."""
     pkg = package(tmp_path, CALLER)
     start = time.monotonic()
-    with Session(pkg, "layers", "relu_forward", limits=Limits(wall=2.0, startup=10.0)) as s:
+    with Session(pkg, "layers", "relu_forward", limits=Limits(wall=60.0, cpu=1, startup=10.0)) as s:
         with pytest.raises(SandboxFailure, match="did not finish within the time limit"):
             s.function(endless, 0)
-    assert time.monotonic() - start < 8
+        assert s.reason == "limit:time"
+    assert time.monotonic() - start < 40
 
 
 def test_a_callback_gets_the_workers_address_space_and_no_more(tmp_path):
@@ -62,7 +64,7 @@ def test_a_submission_that_spent_its_budget_is_not_run_any_further(tmp_path):
     pkg = package(tmp_path, BURN)
     budget, source = Budget(cpu=2.0, wall=600.0), HiddenSource(b"budget", "ada")
     first = grade_function(REGISTRY["relu_forward"], pkg, source, Limits(wall=20.0), budget)
-    assert first.score == 0 and budget.cpu >= 2.0       # the worker's CPU seconds were charged
+    assert first.score == 0 and budget.cpu >= 1.5       # the worker's CPU seconds were charged
     start = time.monotonic()
     second = grade_function(REGISTRY["relu_backward"], pkg, source, Limits(wall=20.0), budget)
     assert second.score == 0 and "used up its grading budget of 2 CPU seconds" in second.message

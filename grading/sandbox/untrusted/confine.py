@@ -23,6 +23,7 @@ import ctypes
 import errno
 import os
 import resource
+import signal
 
 if __package__:          # grading.sandbox.untrusted.confine
     from . import protocol
@@ -109,7 +110,9 @@ def _limits(limits, others):
                          (resource.RLIMIT_NPROC, limits["processes"] + others),
                          (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, 256)):
         resource.setrlimit(which, (int(value), int(value)))
-    # SIGXCPU at the limit (the grader says "used up its CPU time"), SIGKILL 2 s later if it is caught
+    # SIGXCPU at the limit: as PID 1 of its namespace the worker would ignore it, so it exits with
+    # protocol.CPU_LIMIT_STATUS (the grader says "used up its CPU time"); SIGKILL 2 s later otherwise
+    signal.signal(signal.SIGXCPU, lambda *_: os._exit(protocol.CPU_LIMIT_STATUS))
     resource.setrlimit(resource.RLIMIT_CPU, (int(limits["cpu"]), int(limits["cpu"]) + 2))
 
 

@@ -9,8 +9,9 @@ control socket (grader -> zygote, each request answered before the next):
     FORK    {"package": id, "uid": int|None, "limits": {...}, "others": int}
             -> 8 bytes (the worker's pid in the zygote's namespace) with the
                grader's end of the worker's session socket as SCM_RIGHTS
-    KILL    {"pid": p}  -> KILLED: SIGKILL to the worker, pid 1 of its own PID
-            namespace, so to everything it started
+    KILL    {"pid": p}  -> KILLED {"cpu", "waited"}: SIGKILL to the worker, pid 1 of its
+            own PID namespace, so to everything it started; first its threads' seconds
+            on a CPU and runnable but waiting for one (/proc/<pid>/task/*/schedstat)
     STATUS  {"pid": p}  -> STATUS_IS {"status": wait status|None, "cpu": seconds}
             once the worker has ended (its CPU time, children it waited for included)
     HELLO   (zygote -> grader, once, unasked) {"isolation": {...}}: it is up
@@ -45,6 +46,9 @@ RAISE = "raise"
 RESULT = "result"
 EXCEPTION = "exception"
 EXIT = "exit"
+
+# a worker that reaches its CPU limit (SIGXCPU) exits with this status
+CPU_LIMIT_STATUS = 128 + 24
 
 # where things are inside the sandbox (bubblewrap binds them there)
 CODE_DIR = "/sandbox/code"          # this folder, read-only

@@ -246,17 +246,41 @@ def _decode_array(payload):
 
 
 def write_back(original, after):
-    """Make a caller's argument reflect what the callee did to its copy (in place)."""
+    """Make the caller's object what the callee made of its copy, in place, keeping every identity.
+
+    As if the call had been local: arrays are written into the caller's own
+    arrays (a reference the caller saved, or a view it passed, sees the
+    change), dicts and lists keep their entries' objects and update them the
+    same way, Generators take the callee's state. Returns the object the
+    caller should hold: ``original`` itself, or ``after`` where the callee
+    replaced a value by one of another kind, shape or dtype.
+    """
+    if isinstance(original, np.ndarray) and isinstance(after, np.ndarray):
+        if original.shape == after.shape and original.dtype == after.dtype and original.flags.writeable:
+            np.copyto(original, after)
+            return original
+        return after
     if isinstance(original, dict) and isinstance(after, dict):
-        original.clear()
-        original.update(after)
-    elif isinstance(original, list) and isinstance(after, list):
-        original[:] = after
-    elif isinstance(original, np.ndarray) and isinstance(after, np.ndarray):
-        if original.shape == after.shape and original.flags.writeable:
-            np.copyto(original, after, casting="unsafe")
-    elif isinstance(original, np.random.Generator) and isinstance(after, np.random.Generator):
+        for key in [k for k in original if k not in after]:
+            del original[key]
+        for key, value in after.items():
+            original[key] = write_back(original[key], value) if key in original else value
+        return original
+    if isinstance(original, list) and isinstance(after, list):
+        if len(original) == len(after):
+            for i, value in enumerate(after):
+                original[i] = write_back(original[i], value)
+        else:
+            original[:] = after
+        return original
+    if isinstance(original, tuple) and isinstance(after, tuple) and len(original) == len(after):
+        for old, new in zip(original, after):      # a tuple's own slots cannot change; its contents can
+            write_back(old, new)
+        return original
+    if isinstance(original, np.random.Generator) and isinstance(after, np.random.Generator):
         original.bit_generator.state = after.bit_generator.state
+        return original
+    return after
 
 
 # -------------------------------------------------------------------- frames

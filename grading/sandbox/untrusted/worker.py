@@ -26,6 +26,7 @@ import socket
 import struct
 import sys
 import traceback
+import warnings
 
 if __name__ == "__main__":    # the script the zygote runs (python -I adds no folder to sys.path)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -100,9 +101,8 @@ class Worker:
         obj = self.objects.get(oid)
         if obj is None:
             obj = self.objects[oid] = RemoteObject(oid, {}, methods or [])
-        if state is not None:
-            obj._state.clear()
-            obj._state.update(self.codec.decode(state))
+        if state is not None:          # the grader's object changed: so does this one, in place
+            write_back(obj._state, self.codec.decode(state))
         return obj
 
     def _object_states(self):
@@ -130,9 +130,9 @@ class Worker:
                 self._decode_ref("$object", [int(oid), state, None])
         if reply["op"] == protocol.RAISE:
             raise type(str(reply["type"]), (RemoteError,), {})(reply["message"])
-        args_after = self.codec.decode(reply.get("args") or [])
-        for original, after in zip(args, args_after):
-            write_back(original, after)
+        for original, after in zip(args, reply.get("args") or []):
+            if after is not None:      # None: the callee left that argument as it was
+                write_back(original, self.codec.decode(after))
         return self.codec.decode(reply["value"])
 
     def start(self, msg):
@@ -170,7 +170,9 @@ class Worker:
             self.np_state.mark(state)
         elif self.np_state.state is None:
             self.np_state.mark()
-        value = self.function(*args, **kwargs)
+        with warnings.catch_warnings(record=True) as caught:   # they reach the test as if local
+            warnings.simplefilter("always")
+            value = self.function(*args, **kwargs)
         changed = self.np_state.moved()
         after = np.random.get_state() if changed else None
         if changed:
@@ -179,7 +181,14 @@ class Worker:
         return {"op": protocol.RESULT, "value": self.codec.encode(value),
                 "args": self._changed(args, msg["args"]), "kwargs": self._changed(list(kwargs.values()), sent_kwargs),
                 "kwarg_names": list(kwargs), "objects": self._object_states(),
-                "np_random": self.codec.encode(after) if changed else None}
+                "np_random": self.codec.encode(after) if changed else None,
+                "warnings": [_warning(w) for w in caught[:50]]}
+
+
+def _warning(record):
+    """A warning the function raised, as plain data: [category name, message, file name, line]."""
+    return [record.category.__name__, str(record.message)[:500], os.path.basename(str(record.filename)),
+            int(record.lineno or 0)]
 
 
 def _describe(exc, package_root):
@@ -214,6 +223,24 @@ def serve(fd, info, package_root):
         except BaseException as exc:  # noqa: B902  (SystemExit and KeyboardInterrupt too)
             reply = _describe(exc, package_root)
         send(OUT, reply)
+
+
+def _schedstat(pid):
+    """{"cpu": seconds on a CPU, "waited": seconds runnable but waiting for one} of a worker's threads.
+
+    Read just before a worker is killed at its wall-clock limit: code that
+    waited for a CPU most of that time was slowed by a busy machine, not
+    written to be slow.
+    """
+    cpu = waited = 0
+    try:
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                on_cpu, on_queue = f.read().split()[:2]
+            cpu, waited = cpu + int(on_cpu), waited + int(on_queue)
+    except (OSError, ValueError):
+        return {}
+    return {"cpu": cpu / 1e9, "waited": waited / 1e9}
 
 
 def _tasks():
@@ -308,12 +335,14 @@ def zygote(control_fd, config):
             mine.close()
         elif op == protocol.KILL:
             pid = int(request["pid"])
+            seen = {}
             if children.get(pid, 0) is None:
+                seen = _schedstat(pid)
                 try:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-            send(control_fd, {"op": protocol.KILLED})
+            send(control_fd, {"op": protocol.KILLED, **seen})
         elif op == protocol.STATUS:
             pid = int(request["pid"])
             if children.get(pid, 0) is None:
