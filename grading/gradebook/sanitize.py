@@ -214,7 +214,7 @@ def markdown(source, attachments=None, reserved=frozenset()):
     return _markdown(source, json.dumps(attachments or {}, sort_keys=True), frozenset(reserved))
 
 
-@functools.lru_cache(maxsize=4096)       # the notebooks' own cells are the same in every submission
+@functools.lru_cache(maxsize=2048)       # the notebooks' own cells are the same in every submission
 def _markdown(source, attachments_json, reserved):
     try:
         rendered = render_markdown(source, json.loads(attachments_json))
