@@ -126,13 +126,10 @@ class _Events(HTMLParser):
         self.events = []
 
     def _text(self, data):
-        text = " ".join(data.split())
-        if not text:
-            return
-        if self.events and self.events[-1][0] == "text":
-            self.events[-1] = ("text", self.events[-1][1] + " " + text)
+        if self.events and self.events[-1][0] == "text":     # the parser may split a text run
+            self.events[-1] = ("text", self.events[-1][1] + data)
         else:
-            self.events.append(("text", text))
+            self.events.append(("text", data))
 
     def handle_starttag(self, tag, attrs):
         self.events.append(("start", tag, tuple(sorted((k, v or "") for k, v in attrs))))
@@ -160,10 +157,18 @@ class _Events(HTMLParser):
 
 
 def _events(markup):
+    """What a page would hold, ignoring how it is written down and where whitespace goes."""
     parser = _Events()
     parser.feed(markup)
     parser.close()
-    return parser.events
+    events = []
+    for event in parser.events:
+        if event[0] == "text":
+            event = ("text", " ".join(event[1].split()))
+            if event[1] == "":
+                continue
+        events.append(event)
+    return events
 
 
 def is_clean(markup, reserved=frozenset()):
