@@ -9,7 +9,7 @@ import pytest
 from grading.gradebook.autograde import autograde, collect_scores, to_grade
 from grading.release.course import build_release, run_nbgrader, tool_env
 from grading.gradebook.feedback import generate
-from grading.gradebook.feedback_export import mark_ungraded
+from grading.gradebook.feedback_export import mark_ungraded, name_tests
 from grading.release.samples import VARIANTS, make_submissions
 
 pytestmark = pytest.mark.nbgrader
@@ -95,6 +95,9 @@ def assert_finished_feedback(course, student="bob"):
     assert re.search(r'<a name="q_zero_centered"></a>(?:(?!<a name=).)*Not graded yet \(2\.0 points\)',
                      html, re.S)
     assert re.search(r'<a href="#q_zero_centered">[^<]*</a> \(not graded yet', html)
+    # the summary names each test's function (nbgrader calls every one "Test cell")
+    assert ">Test cell<" not in html
+    assert '<a href="#test_relu_forward">Test of <code>relu_forward</code></a> (Score: ' in html
 
 
 def test_feedback_waits_for_hand_grading_and_holds_pages_only(course):
@@ -128,6 +131,13 @@ def test_formgraders_generate_feedback_button_gives_the_same_pages(course):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "hook failed" not in proc.stdout + proc.stderr
     assert_finished_feedback(course)
+
+
+def test_name_tests_names_each_test_and_nothing_else():
+    html = ('<li><a href="#test_relu_forward">Test cell</a> (Score: 1.0 / 1.0)</li>'
+            '<li><a href="#q_a">Written response</a> (Score: 0.0 / 2.0)</li>')
+    assert name_tests(html) == ('<li><a href="#test_relu_forward">Test of <code>relu_forward</code></a> '
+                                '(Score: 1.0 / 1.0)</li><li><a href="#q_a">Written response</a> (Score: 0.0 / 2.0)</li>')
 
 
 def test_mark_ungraded_rewrites_only_the_named_answers():

@@ -4,15 +4,17 @@
 
 Scores come from nbgrader's gradebook; the messages (and so the named
 misconceptions and the limits hit) from the trusted verdicts stored with
-the course (instructor/verdicts/).
+the course (instructor/verdicts/). Student ids and messages (which quote
+students' exceptions and file names) go into the page as text
+(grading/gradebook/sanitize.py's html_text).
 """
-import html
 import json
 import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from grading.gradebook.autograde import collect_scores
+from grading.gradebook.sanitize import html_text
 
 MISTAKE = re.compile(r"Likely mistake: (.*)$", re.S)
 LIMITS = (("time limit", "did not finish within the time limit"),
@@ -114,8 +116,8 @@ def write_report(course_dir):
     folder = Path(course_dir) / "report"
     folder.mkdir(exist_ok=True)
     _figures(summary, folder)
-    esc = html.escape
-    rows = "".join(f"<tr><td>{n}</td><td>{esc(m)}</td><td><small>{esc(ex)}</small></td></tr>"
+    esc = html_text
+    rows = "".join(f"<tr><td>{n:d}</td><td>{esc(m)}</td><td><small>{esc(ex)}</small></td></tr>"
                    for m, n, ex in summary["mistakes"]) or "<tr><td colspan=3>none named</td></tr>"
     probs = "".join(f"<tr><td>{esc(s)}</td><td>{esc(g)}</td><td>{esc(k)}</td><td><small>{esc(msg)}</small></td></tr>"
                     for s, g, k, msg in summary["problems"]) or "<tr><td colspan=4>none</td></tr>"

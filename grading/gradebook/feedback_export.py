@@ -5,7 +5,8 @@
 
 The course's config sets both, so `make feedback`, plain `nbgrader
 generate_feedback part1` and Formgrader's *Generate Feedback* button write
-the same pages: written answers not graded yet say so instead of
+the same pages: the summary names each test's function (nbgrader writes
+"Test cell" for every one), written answers not graded yet say so instead of
 "Score: 0.0", long lines (a check's message) wrap instead of scrolling
 sideways, and each feedback folder holds the pages only (nbgrader copies the
 whole submission there, package and data included).
@@ -105,6 +106,14 @@ def mark_ungraded(html, grade_ids):
     return html
 
 
+TEST_ENTRY = re.compile(r'<a href="#test_([A-Za-z_][A-Za-z0-9_]*)">Test cell</a>')
+
+
+def name_tests(html):
+    """Each test in the page's summary named by its function (nbgrader writes "Test cell" for all)."""
+    return TEST_ENTRY.sub(r'<a href="#test_\1">Test of <code>\1</code></a>', html)
+
+
 def ungraded_in_notebook(info):
     """Grade ids of one submitted notebook still waiting for a hand grade.
 
@@ -118,13 +127,14 @@ def ungraded_in_notebook(info):
 
 
 class FeedbackExporter(HTMLExporter):
-    """nbgrader's feedback page with ungraded answers marked, wrapping lines and offline math."""
+    """nbgrader's feedback page: tests named, ungraded answers marked, wrapping lines, offline math."""
 
     def from_notebook_node(self, nb, resources=None, **kw):
         html, resources = super().from_notebook_node(nb, resources, **kw)
         info = (resources or {}).get("nbgrader")
         if info and "db_url" in info:         # run by generate_feedback, not as a plain exporter
             html = mark_ungraded(html, ungraded_in_notebook(info))
+        html = name_tests(html)
         html = html.replace("</head>", WRAP_CSS + "\n</head>", 1)
         return offline_math(html, mathjax_inline()), resources
 

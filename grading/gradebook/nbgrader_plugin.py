@@ -5,9 +5,10 @@ The course's nbgrader_config.py (grading/release/course.py) registers them, so p
 grade the same way:
 
 * SanitizeSubmission (first sanitize step): nbgrader metadata on cells the
-  source does not have, or on a second copy of a cell, is dropped; outputs
-  keep only text and PNG images (no HTML or JavaScript reaches the
-  instructor's browser). The student's own outputs are kept, so the
+  source does not have, or on a second copy of a cell, is dropped; markdown
+  and raw cells and outputs are made safe to show in a browser
+  (grading/gradebook/sanitize.py: answers keep their text and math, outputs
+  keep text and PNG images). The student's own outputs are kept, so the
   instructor sees the numbers the written answers refer to.
 * CheckMetadata: nbgrader's CheckCellMetadata, with nbgrader's schema
   checked once per process instead of once per cell.
@@ -31,29 +32,14 @@ from nbgrader.api import Gradebook
 from nbgrader import preprocessors as nbgrader_preprocessors
 from nbgrader.preprocessors import CheckCellMetadata, NbGraderPreprocessor
 
+from grading.gradebook import sanitize
 from grading.gradebook.verdicts import fingerprint, load_verdicts, package_files, save_verdicts, verdicts_of
 from grading.judge.hidden import read_secret
 from grading.judge.trusted import FunctionResult, graded_functions
 
-SAFE_MIME = ("text/plain", "image/png")
-
-
-def _safe_output(output):
-    """The output without HTML/JavaScript, or None if nothing safe remains."""
-    kind = output.get("output_type")
-    if kind in ("stream", "error"):
-        return output
-    if kind in ("execute_result", "display_data"):
-        data = {k: v for k, v in output.get("data", {}).items() if k in SAFE_MIME}
-        if data:
-            output["data"] = data
-            output["metadata"] = {}
-            return output
-    return None
-
 
 class SanitizeSubmission(NbGraderPreprocessor):
-    """Drop unknown or duplicated nbgrader cells and unsafe outputs of a submission."""
+    """Drop unknown or duplicated nbgrader cells; make what the student wrote safe to show."""
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
@@ -69,8 +55,10 @@ class SanitizeSubmission(NbGraderPreprocessor):
                     del cell.metadata["nbgrader"]
                 else:
                     seen.add(grade_id)
-            if cell.cell_type == "code":
-                cell.outputs = [o for o in map(_safe_output, cell.get("outputs", [])) if o is not None]
+        changed = sanitize.notebook(nb, sanitize.reserved_ids(known))
+        if changed:
+            self.log.info("%s %s: %d cell(s) made safe to show in a browser",
+                          info["student"], info["notebook"], changed)
         return nb, resources
 
 

@@ -89,8 +89,10 @@ c.Autograde.exclude_overwriting = {exclude!r}
 c.OverwriteCells.add_missing_cells = True
 
 # Code scores come from the trusted grader, not from running the notebook:
-# SanitizeSubmission drops forged nbgrader metadata and unsafe outputs,
-# TrustedGrades replaces nbgrader's Execute (grading/gradebook/nbgrader_plugin.py).
+# SanitizeSubmission drops forged nbgrader metadata and makes answers and outputs
+# safe to show in a browser, TrustedGrades replaces nbgrader's Execute
+# (grading/gradebook/nbgrader_plugin.py); SanitizeCells checks the notebook again,
+# verdicts included, before it is saved (grading/gradebook/sanitize.py).
 c.Autograde.sanitize_preprocessors = [
     "grading.gradebook.nbgrader_plugin.SanitizeSubmission",
     "grading.gradebook.nbgrader_plugin.TrustedCellMetadata",
@@ -103,6 +105,7 @@ c.Autograde.autograde_preprocessors = [
     "grading.gradebook.nbgrader_plugin.TrustedGrades",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
+    "grading.gradebook.feedback_filter.SanitizeCells",
     "grading.gradebook.nbgrader_plugin.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "grading.gradebook.nbgrader_plugin.CheckMetadata",
@@ -135,10 +138,11 @@ c.HTMLExporter.extra_template_basedirs = [
     os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
 ]
 
-# Feedback shows results, never the hidden tests' code.
+# Feedback shows results, never the hidden tests' code, and nothing that runs in a browser.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbgrader.preprocessors.ClearHiddenTests",
+    "grading.gradebook.feedback_filter.SanitizeCells",
     "grading.gradebook.feedback_filter.ShortTracebacks",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
