@@ -5,7 +5,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from grading.gradebook.autograde import autograde, collect_scores  # noqa: E402
+from grading.classwide.grade import autograde  # noqa: E402
+from grading.gradebook.grades import collect_scores  # noqa: E402
 from grading.release.course import build_release  # noqa: E402
 from grading.release.samples import VARIANTS, make_submissions  # noqa: E402
 

@@ -26,7 +26,8 @@ for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
-from grading.gradebook.autograde import autograde, submissions  # noqa: E402
+from grading.classwide.grade import autograde  # noqa: E402
+from grading.gradebook.grades import submissions  # noqa: E402
 from grading.release.course import build_release  # noqa: E402
 from grading.classwide.parallel import compute_verdicts, local_cluster  # noqa: E402
 from grading.release.samples import VARIANTS, make_submissions  # noqa: E402

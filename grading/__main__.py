@@ -18,7 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-from grading.gradebook.autograde import autograde, collect_scores, export, format_table
+from grading.classwide.grade import autograde
+from grading.gradebook.grades import collect_scores, export, format_table
 from grading.release.course import ASSIGNMENT, DEFAULT_COURSE_DIR, ROOT, build_release
 from grading.release.samples import DEFAULT_STUDENTS, VARIANTS, make_submissions
 

@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 from cs231n_lite.selfcheck.feedback import CheckFailed
 from cs231n_lite.selfcheck.fixtures import install_hidden
 
-from grading.gradebook.autograde import autograde
+from grading.classwide.grade import autograde
 from grading.release.course import build_release
 from grading.judge.hidden import HiddenSource
 from grading.release.samples import Edit, Variant, make_submissions
@@ -84,7 +84,7 @@ def release_dir(course_dir):
 @pytest.fixture(scope="session")
 def graded(course_dir):
     """{student: [Score]} after autograding every variant."""
-    from grading.gradebook.autograde import collect_scores
+    from grading.gradebook.grades import collect_scores
     from grading.gradebook.feedback import generate
     make_submissions(course_dir, ALL_VARIANTS)
     autograde(course_dir, log=course_dir / "nbgrader.log")

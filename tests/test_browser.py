@@ -200,7 +200,7 @@ def test_student_runs_a_stub_then_implements_it(page, tmp_path):
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    from grading.gradebook.autograde import autograde
+    from grading.classwide.grade import autograde
     from grading.release.samples import VARIANTS, make_submissions
 
     course = tmp_path_factory.mktemp("browser") / "course"

@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from grading.gradebook.autograde import autograde, collect_scores
+from grading.classwide.grade import autograde
+from grading.gradebook.grades import collect_scores
 from grading.release.course import ROOT, build_release
 from grading.classwide.parallel import local_cluster, trimming_workers_note, verdict_path
 from grading.classwide.report import class_summary, write_report

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from grading.__main__ import main as grading_main
-from grading.gradebook.autograde import collect_scores
+from grading.gradebook.grades import collect_scores
 from grading.release.course import build_release
 from grading.release.samples import VARIANTS, make_submissions
 

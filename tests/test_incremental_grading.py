@@ -6,7 +6,8 @@ import sys
 
 import pytest
 
-from grading.gradebook.autograde import autograde, collect_scores, to_grade
+from grading.classwide.grade import autograde
+from grading.gradebook.grades import collect_scores, to_grade
 from grading.release.course import build_release, run_nbgrader, tool_env
 from grading.gradebook.feedback import generate
 from grading.gradebook.feedback_export import mark_ungraded, name_tests

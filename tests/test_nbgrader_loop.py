@@ -11,7 +11,7 @@ import pytest
 
 from cs231n_lite.selfcheck import REGISTRY
 from grading.__main__ import expectation_failures
-from grading.gradebook.autograde import format_table
+from grading.gradebook.grades import format_table
 from grading.release.leakcheck import secret_lines
 
 from conftest import ALL_VARIANTS

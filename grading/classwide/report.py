@@ -13,7 +13,7 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from grading.gradebook.autograde import collect_scores
+from grading.gradebook.grades import collect_scores
 from grading.gradebook.sanitize import html_text
 
 MISTAKE = re.compile(r"Likely mistake: (.*)$", re.S)

@@ -18,10 +18,10 @@ from nbgrader.api import MissingEntry
 from nbgrader.plugins import ExportPlugin
 
 from grading.gradebook.intake import note_lines
+from grading.release.layout import course
 
 COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
            "raw_score", "late_submission_penalty", "score", "max_score", "notes"]
-RECORDING_FAILURES = Path("instructor") / "recording-failures.json"
 # What nbgrader and every tool after it (a comma-joined exclude list, file names, web pages) can take.
 STUDENT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}")
 
@@ -33,7 +33,7 @@ def valid_student_id(student):
 def recording_failures(course_dir):
     """{student: why nbgrader could not record the verdicts}."""
     try:
-        return json.loads((Path(course_dir) / RECORDING_FAILURES).read_text())
+        return json.loads(course(course_dir).recording_failures.read_text())
     except (OSError, ValueError):
         return {}
 
@@ -45,7 +45,7 @@ def student_notes(course_dir, student):
     if not valid_student_id(student):
         return ["not graded: the folder name is not a valid student id (letters, digits and . _ @ + - "
                 "only, at most 64)"]
-    verdict = course_dir / "instructor" / "verdicts" / f"{student}.json"
+    verdict = course(course_dir).verdict(student)
     try:
         stored = json.loads(verdict.read_text())
     except (OSError, ValueError):
@@ -64,7 +64,7 @@ def student_notes(course_dir, student):
 
 
 def submitted_students(course_dir, assignment):
-    root = Path(course_dir) / "submitted"
+    root = course(course_dir).submitted_root
     return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
 
 

@@ -11,8 +11,9 @@ generate_feedback` write the same pages.
 """
 from pathlib import Path
 
-from grading.gradebook.autograde import read_grades, submissions
+from grading.gradebook.grades import read_grades, submissions
 from grading.release.course import ASSIGNMENT, run_nbgrader
+from grading.release.layout import CourseLayout
 
 
 def ungraded_answers(course_dir, students):
@@ -26,7 +27,8 @@ def generate(course_dir, students=None, include_ungraded=False, log=None):
     The others' feedback folders are left alone (excluded from nbgrader's run).
     """
     course_dir = Path(course_dir).resolve()
-    graded = set(p.name for p in (course_dir / "autograded").iterdir()) if (course_dir / "autograded").exists() else set()
+    autograded = CourseLayout(course_dir).autograded_root
+    graded = set(p.name for p in autograded.iterdir()) if autograded.exists() else set()
     candidates = [s for s in (students or submissions(course_dir)) if s in graded]
     waiting = ungraded_answers(course_dir, candidates)
     skipped = {s: f"{len(w)} written answer(s) not graded yet" for s, w in waiting.items()

@@ -26,13 +26,13 @@ import nbformat
 from nbconvert.exporters import NotebookExporter
 
 from grading.judge.intake import MAX_FILE_BYTES, _kind
+from grading.release.layout import course
 
-NOTES = Path("instructor") / "intake"
 NOTEBOOK_MAX_BYTES = 32 * 2 ** 20
 
 
 def notes_path(course_dir, student):
-    return Path(course_dir) / NOTES / f"{student}.json"
+    return course(course_dir).intake_notes(student)
 
 
 def read_notes(course_dir, student):

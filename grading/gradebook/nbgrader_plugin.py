@@ -21,7 +21,6 @@ grade the same way:
 """
 import functools
 import json
-from pathlib import Path
 
 import jsonschema
 
@@ -35,6 +34,7 @@ from nbgrader.preprocessors import CheckCellMetadata, NbGraderPreprocessor
 from grading.gradebook import sanitize
 from grading.gradebook.verdicts import fingerprint, load_verdicts, package_files, save_verdicts, verdicts_of
 from grading.judge.hidden import read_secret
+from grading.release.layout import CourseLayout
 from grading.judge.trusted import FunctionResult, graded_functions
 
 
@@ -120,7 +120,7 @@ class TrustedGrades(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         specs = graded_functions(info["notebook"])
-        course_dir = Path(self.secret_file).resolve().parent.parent
+        course_dir = CourseLayout.of_secret(self.secret_file, info["assignment"]).root
         secret = read_secret(self.secret_file)
         files, skipped = package_files(course_dir, info["student"])
         verdicts = load_verdicts(course_dir, info["student"], fingerprint(files), secret)

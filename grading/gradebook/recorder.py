@@ -5,7 +5,7 @@ verdicts are stored (grading/classwide/parallel.py); while it runs, the
 workers compute the next verdicts, which form the next batch. Recording is
 thus hidden behind the parallel part instead of following it, and SQLite
 still has one writer. Around each run the hand-entered grades of the batch
-are read and put back (grading/gradebook/autograde.py), and the record of
+are read and put back (grading/gradebook/grades.py), and the record of
 what was graded is saved, so an interrupted class loses at most the batch
 in flight.
 
@@ -25,8 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from grading.gradebook.export import RECORDING_FAILURES
 from grading.release.course import ASSIGNMENT, tool_env
+from grading.release.layout import CourseLayout
 
 
 class GradebookWriter:
@@ -91,7 +91,7 @@ class GradebookWriter:
 
     def _written(self, student, since):
         """Whether nbgrader wrote this student's autograded folder after ``since``."""
-        folder = self.course_dir / "autograded" / student / ASSIGNMENT
+        folder = CourseLayout(self.course_dir).autograded(student)
         try:
             return any(p.stat().st_mtime >= since - 1 for p in folder.glob("*.ipynb"))
         except OSError:
@@ -124,7 +124,7 @@ class GradebookWriter:
             self.alone.extend(missed)          # each alone: only the one nbgrader cannot take fails
 
     def _save_failures(self):
-        path = self.course_dir / RECORDING_FAILURES
+        path = CourseLayout(self.course_dir).recording_failures
         known = {}
         try:
             known = json.loads(path.read_text())

@@ -13,12 +13,11 @@ verdict whose package and secret match, and computes it otherwise).
 import hashlib
 import json
 import os
-from pathlib import Path
 
 from grading.judge.intake import read_tree
 from grading.release.course import ASSIGNMENT, PACKAGE, graded_module_files
+from grading.release.layout import CourseLayout, course
 
-VERDICTS = Path("instructor") / "verdicts"
 
 
 def package_files(course_dir, student, assignment=ASSIGNMENT):
@@ -29,10 +28,10 @@ def package_files(course_dir, student, assignment=ASSIGNMENT):
     the course source, exactly as nbgrader's autograde composes it
     (Autograde.exclude_overwriting keeps the graded files).
     """
-    course_dir = Path(course_dir)
+    layout = CourseLayout(course_dir, assignment)
     keep = set(graded_module_files())
-    submitted = read_tree(course_dir / "submitted" / student / assignment / PACKAGE, prefix=PACKAGE)
-    source = read_tree(course_dir / "source" / assignment / PACKAGE, prefix=PACKAGE)
+    submitted = read_tree(layout.submitted(student) / PACKAGE, prefix=PACKAGE)
+    source = read_tree(layout.source / PACKAGE, prefix=PACKAGE)
     files = {rel: data for rel, data in source.files.items() if rel not in keep}
     files.update({rel: data for rel, data in submitted.files.items() if rel in keep})
     skipped = [(rel, why) for rel, why in submitted.skipped if rel in keep or rel == PACKAGE]
@@ -67,7 +66,7 @@ def verdicts_of(student, files, secret, skipped=()):
 
 
 def verdict_path(course_dir, student):
-    return Path(course_dir) / VERDICTS / f"{student}.json"
+    return course(course_dir).verdict(student)
 
 
 def save_verdicts(course_dir, verdicts):

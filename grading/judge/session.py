@@ -23,6 +23,7 @@ import warnings
 
 import numpy as np
 
+from cs231n_lite.selfcheck.feedback import CheckFailed
 from grading.judge.callbacks import CallbackTimeout, limited, mapped_bytes
 from grading.judge.intake import read_tree
 from grading.sandbox.host import Limits, SandboxFailure, SharedPackage, Worker
@@ -172,9 +173,16 @@ class Session:
     # ------------------------------------------------------------- calling
     @property
     def proxy(self):
-        """The function under test as a plain function, with the student's parameter names."""
+        """The function under test as a plain function, with the student's parameter names.
+
+        What stops the worker (a SandboxFailure of the sandbox wing) reaches a
+        test as its CheckFailed, with the message for the student unchanged.
+        """
         def proxy(*args, **kwargs):
-            return self.function(*args, **kwargs)
+            try:
+                return self.function(*args, **kwargs)
+            except SandboxFailure as exc:
+                raise CheckFailed(str(exc)) from None
         try:
             proxy.__signature__ = inspect.Signature(
                 [inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in self.parameters])

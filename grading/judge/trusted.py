@@ -14,7 +14,6 @@ import contextlib
 import re
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from cs231n_lite.selfcheck import REGISTRY
 from cs231n_lite.selfcheck.feedback import CheckFailed

@@ -17,17 +17,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from cs231n_lite.selfcheck.registry import REGISTRY  # noqa: E402
+from grading.release.layout import (ASSIGNMENT, COURSE_ID, DEFAULT_COURSE_DIR, PACKAGE, ROOT,  # noqa: F401
+                                    CourseLayout, notebook_files)
+from cs231n_lite.selfcheck.registry import REGISTRY  # noqa: E402  (layout put ROOT on sys.path)
 from grading.judge.hidden import write_secret  # noqa: E402
 from grading.release.strip import solution_blocks, strip_solutions  # noqa: E402
 
-COURSE_ID = "cs231n-lite"
-ASSIGNMENT = "part1"
-DEFAULT_COURSE_DIR = ROOT / "build" / "course"
-PACKAGE = "cs231n_lite"
 DATA_FILES = ("datasets/fashion_mnist_small.npz", "datasets/fashion_mnist_small.sha256",
               "datasets/README.md", "datasets/get_cifar10.py", "datasets/build_fashion_subset.py")
 
@@ -165,11 +160,6 @@ def graded_module_files():
     return files
 
 
-def notebook_files():
-    """The assignment's notebooks, in lecture order."""
-    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-
-
 def tool_env(extra=None):
     """Environment for nbgrader: this Python's bin/ first (nbgrader runs alembic)."""
     env = dict(os.environ)
@@ -207,7 +197,8 @@ def build_instructor_dir(course_dir):
     student's hidden inputs. The code is refreshed at every build, so the
     course grades with what was released.
     """
-    instructor = Path(course_dir) / "instructor"
+    layout = CourseLayout(course_dir)
+    instructor = layout.instructor
     instructor.mkdir(mode=0o700, exist_ok=True)
     os.chmod(instructor, 0o700)
     lib = instructor / "lib"
@@ -216,7 +207,7 @@ def build_instructor_dir(course_dir):
     code_only = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / PACKAGE, lib / PACKAGE, ignore=code_only)
     shutil.copytree(ROOT / "grading", lib / "grading", ignore=code_only)
-    secret = instructor / "secret"
+    secret = layout.secret
     if not secret.exists():
         write_secret(secret)
     return instructor
@@ -224,7 +215,7 @@ def build_instructor_dir(course_dir):
 
 def build_source(course_dir):
     """Fill source/<assignment>/ with notebooks, the stripped package and the data."""
-    source = Path(course_dir) / "source" / ASSIGNMENT
+    source = CourseLayout(course_dir).source
     if source.exists():
         shutil.rmtree(source)
     source.mkdir(parents=True)
@@ -294,7 +285,7 @@ def build_release(course_dir=DEFAULT_COURSE_DIR, log=None):
     build_instructor_dir(course_dir)
     build_source(course_dir)
     run_nbgrader(course_dir, "generate_assignment", ASSIGNMENT, "--force", log=log)
-    release = course_dir / "release" / ASSIGNMENT
+    release = CourseLayout(course_dir).release
     complete_language_info(release)
     missing = {nb.name for nb in notebook_files()} - {p.name for p in release.glob("*.ipynb")}
     if missing:

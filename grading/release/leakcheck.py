@@ -9,7 +9,7 @@ import json
 import re
 from pathlib import Path
 
-from grading.release.course import PACKAGE, ROOT, notebook_files
+from grading.release.layout import PACKAGE, ROOT, notebook_files
 from grading.release.strip import BEGIN, END, MARKER_WORDS
 
 HIDDEN_BEGIN = re.compile(r"^\s*#+\s*BEGIN HIDDEN TESTS\s*$")

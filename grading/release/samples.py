@@ -12,7 +12,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from grading.release.course import ASSIGNMENT, ROOT, graded_module_files
+from grading.release.course import ROOT, graded_module_files
+from grading.release.layout import CourseLayout
 from grading.release.strip import BEGIN, END
 
 
@@ -137,8 +138,8 @@ def _delete_cells(folder, grade_ids):
 def make_submission(course_dir, student, variant):
     """Write one submission folder; returns its path."""
     course_dir = Path(course_dir)
-    release = course_dir / "release" / ASSIGNMENT
-    dest = course_dir / "submitted" / student / ASSIGNMENT
+    release = CourseLayout(course_dir).release
+    dest = CourseLayout(course_dir).submitted(student)
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(release, dest)

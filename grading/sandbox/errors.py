@@ -1,12 +1,15 @@
-"""What can go wrong on the host side of the sandbox, as exceptions."""
-from cs231n_lite.selfcheck.feedback import CheckFailed
+"""What can go wrong on the host side of the sandbox, as exceptions.
+
+Neither is a test-library exception: the sandbox wing knows nothing of the
+tests. The judge translates a SandboxFailure into the test's CheckFailed
+(grading/judge/session.py's proxy).
+"""
 
 
-class SandboxFailure(CheckFailed):
+class SandboxFailure(Exception):
     """The worker cannot go on (hung, exited, broke the protocol); the message is for the student.
 
-    A CheckFailed, so the tests' call() passes the message on unchanged.
-    seen: for a timeout, the worker's {"cpu", "waited", "wall"} seconds when it was stopped.
+    seen: for a timeout, the worker's {"cpu", "waited"} seconds when it was stopped.
     """
 
     def __init__(self, message, seen=None):

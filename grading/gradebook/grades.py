@@ -1,4 +1,7 @@
-"""Auto-grade new and changed submissions, export grades, print the table; feedback on demand."""
+"""A course's grades in nbgrader's gradebook: what to grade, what was graded, the table, grades.csv.
+
+Grading the class itself (verdicts, then recording) is grading/classwide/grade.py.
+"""
 import hashlib
 import json
 import os
@@ -10,6 +13,7 @@ from grading.gradebook.intake import NOTEBOOK_MAX_BYTES, regular_file_problem
 from grading.gradebook.verdicts import unfinished
 from grading.judge.intake import MAX_DEPTH, MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, read_tree
 from grading.release.course import ASSIGNMENT, COURSE_ID, run_nbgrader
+from grading.release.layout import course
 
 
 @dataclass(frozen=True)
@@ -22,7 +26,6 @@ class Score:
     needs_manual: bool
 
 
-RECORD = Path("instructor") / "graded.json"   # what was graded, per student
 
 
 def _hash_files(folder):
@@ -57,7 +60,7 @@ def _answer_hashes(folder):
 
 def submissions(course_dir):
     """Student ids with a submission of the assignment (real folders, ids nbgrader can take)."""
-    root = Path(course_dir) / "submitted"
+    root = course(course_dir).submitted_root
     found = []
     for folder in sorted(root.glob(f"*/{ASSIGNMENT}")):
         if folder.is_dir() and not folder.is_symlink() and not folder.parent.is_symlink() \
@@ -67,12 +70,12 @@ def submissions(course_dir):
 
 
 def _load_record(course_dir):
-    path = Path(course_dir) / RECORD
+    path = course(course_dir).graded_record
     return json.loads(path.read_text()) if path.exists() else {}
 
 
 def _save_record(course_dir, record):
-    path = Path(course_dir) / RECORD
+    path = course(course_dir).graded_record
     path.parent.mkdir(mode=0o700, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(record, indent=1, sort_keys=True))
@@ -141,61 +144,35 @@ def _restore_manual_state(course_dir, before, old_answers, new_answers):
 
 
 def _db_url(course_dir):
-    return f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
+    return course(course_dir).db_url
 
 
-def autograde(course_dir, regrade=(), log=None, workers=None, scheduler=None, progress=None):
-    """Grade new and changed submissions (and those in regrade), then export the grades.
+def recording_hooks(course_dir):
+    """(before_batch, after_batch) for the recorder: hand-entered grades survive every batch.
 
-    The trusted verdicts are computed in parallel (``workers`` local
-    processes, or a Dask cluster at ``scheduler``; grading/classwide/parallel.py) and
-    recorded in batches, one nbgrader autograde run at a time, while the
-    next verdicts are computed (grading/gradebook/recorder.py). Hand-entered grades
-    survive: a regraded submission gets back every manual score, and its
-    reviewed state where the answer text did not change.
-    Nothing else here is special: the course's nbgrader_config.py puts the
-    trusted grader into nbgrader's autograde (grading/gradebook/nbgrader_plugin.py).
-    Returns the students graded.
+    before_batch(students) reads their manual grades; after_batch(batch,
+    before, recorded) puts them back (with their reviewed state where the
+    answer text did not change) and records what was graded, for the
+    students nbgrader did record.
     """
-    from grading.judge.hidden import read_secret
-    from grading.classwide.parallel import clear_verdicts, compute_verdicts
-    from grading.gradebook.recorder import GradebookWriter
+    course_dir = Path(course_dir)
+    record = _load_record(course_dir)
+    folder = course_dir / "submitted"
 
-    course_dir = Path(course_dir).resolve()
-    students = to_grade(course_dir, tuple(regrade))
-    if students:
-        clear_verdicts(course_dir, submissions(course_dir) if "all" in regrade else
-                       [s for s in regrade if s in students])
-        record = _load_record(course_dir)
-        folder = course_dir / "submitted"
+    def after_batch(batch, before, recorded):
+        new_answers = {s: _answer_hashes(folder / s / ASSIGNMENT) for s in batch}
+        _restore_manual_state(course_dir, before,
+                              {s: record.get(s, {}).get("answers", {}) for s in batch}, new_answers)
+        for s in recorded:      # one nbgrader could not record is tried again next time
+            record[s] = {"fingerprint": _hash_files(folder / s / ASSIGNMENT), "answers": new_answers[s]}
+        _save_record(course_dir, record)
 
-        def after_batch(batch, before, recorded):
-            new_answers = {s: _answer_hashes(folder / s / ASSIGNMENT) for s in batch}
-            _restore_manual_state(course_dir, before,
-                                  {s: record.get(s, {}).get("answers", {}) for s in batch}, new_answers)
-            for s in recorded:      # one nbgrader could not record is tried again next time
-                record[s] = {"fingerprint": _hash_files(folder / s / ASSIGNMENT), "answers": new_answers[s]}
-            _save_record(course_dir, record)
-
-        writer = GradebookWriter(course_dir, submissions(course_dir),
-                                 lambda batch: _manual_state(course_dir, batch), after_batch, log=log,
-                                 min_batch=min(24, max(1, len(students) // 10)))
-        try:
-            compute_verdicts(course_dir, students, read_secret(course_dir / "instructor" / "secret"),
-                             workers=workers, scheduler=scheduler, progress=progress, on_ready=writer.add)
-        finally:
-            try:
-                writer.close()   # verdicts already stored are recorded even if computing stopped
-            finally:
-                export(course_dir, log=log)     # grades.csv is written whatever happened
-        return students
-    export(course_dir, log=log)
-    return students
+    return (lambda batch: _manual_state(course_dir, batch)), after_batch
 
 
 def export(course_dir, log=None):
     """grades.csv from the gradebook (quick: nothing is graded)."""
-    run_nbgrader(Path(course_dir).resolve(), "export", "--to", str(Path(course_dir).resolve() / "grades.csv"),
+    run_nbgrader(course(course_dir).root, "export", "--to", str(course(course_dir).grades_csv),
                  log=log)
 
 
@@ -203,7 +180,7 @@ def collect_scores(course_dir):
     """{student: [Score, ...]} from the gradebook, in notebook and cell order."""
     from nbgrader.api import Gradebook
 
-    db_url = f"sqlite:///{Path(course_dir).resolve() / 'gradebook.db'}"
+    db_url = course(course_dir).db_url
     results = {}
     with Gradebook(db_url, COURSE_ID) as gb:
         assignment = gb.find_assignment(ASSIGNMENT)
