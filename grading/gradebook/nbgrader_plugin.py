@@ -14,6 +14,9 @@ grade the same way:
   checked once per process instead of once per cell.
 * SaveAutoGrades: nbgrader's SaveAutoGrades, with one gradebook
   transaction per notebook instead of one per cell.
+* SanitizeCells: grading/gradebook/sanitize.py on every cell, as autograde's
+  last step before the grades are saved (the verdicts quote student text)
+  and again when feedback is generated.
 * TrustedGrades (replaces Execute): the notebook is not run. Each code
   grade cell gets the trusted grader's verdict on its function as its
   output, and its points from the registry; SaveAutoGrades then records
@@ -90,6 +93,18 @@ class TrustedCellMetadata(NbGraderPreprocessor):
             if name in grades:
                 trusted["points"] = grades[name]
             cell.metadata["nbgrader"] = trusted
+        return nb, resources
+
+
+class SanitizeCells(NbGraderPreprocessor):
+    """Make every markdown and raw cell and every output safe to show in a browser."""
+
+    def preprocess(self, nb, resources):
+        changed = sanitize.notebook(nb)
+        if changed:
+            info = resources.get("nbgrader", {})
+            self.log.info("%s %s: %d cell(s) made safe to show in a browser", info.get("student"),
+                          info.get("notebook"), changed)
         return nb, resources
 
 

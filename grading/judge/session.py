@@ -28,7 +28,8 @@ from grading.judge.callbacks import CallbackTimeout, limited, mapped_bytes
 from grading.judge.intake import read_tree
 from grading.sandbox.host import Limits, SandboxFailure, SharedPackage, Worker
 from grading.sandbox.untrusted import protocol
-from grading.sandbox.untrusted.wire import Codec, GlobalStateWatch, WireError, is_plain, write_back
+from grading.sandbox.untrusted.rngstate import GlobalStateWatch
+from grading.sandbox.untrusted.wire import Codec, WireError, is_plain, write_back
 
 # Anything a malformed or hostile reply can make decoding or applying raise.
 PROTOCOL_ERRORS = (WireError, KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError,

@@ -100,7 +100,7 @@ c.Autograde.autograde_preprocessors = [
     "grading.gradebook.nbgrader_plugin.TrustedGrades",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "grading.gradebook.feedback_filter.SanitizeCells",
+    "grading.gradebook.nbgrader_plugin.SanitizeCells",
     "grading.gradebook.nbgrader_plugin.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "grading.gradebook.nbgrader_plugin.CheckMetadata",
@@ -133,12 +133,11 @@ c.HTMLExporter.extra_template_basedirs = [
     os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
 ]
 
-# Feedback shows results, never the hidden tests' code, and nothing that runs in a browser.
+# Feedback shows results (grade cells hold no hidden tests: they are generated from the registry,
+# and the hidden inputs live in the grader) and nothing that runs in a browser.
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "nbgrader.preprocessors.ClearHiddenTests",
-    "grading.gradebook.feedback_filter.SanitizeCells",
-    "grading.gradebook.feedback_filter.ShortTracebacks",
+    "grading.gradebook.nbgrader_plugin.SanitizeCells",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
 # The same pages whoever asks for them (`make feedback`, `nbgrader

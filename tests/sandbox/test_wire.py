@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from grading.sandbox.untrusted import wire
-from grading.sandbox.untrusted.wire import Codec, GlobalStateWatch, WireError
+from grading.sandbox.untrusted.rngstate import GlobalStateWatch
+from grading.sandbox.untrusted.wire import Codec, WireError
 
 
 @pytest.mark.parametrize("value", [
