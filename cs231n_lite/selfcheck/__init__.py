@@ -9,9 +9,10 @@ first, so edits to cs231n_lite/*.py are picked up without restarting.
 """
 import importlib
 
-# importing a topic registers its tests (notebook order)
+# importing a topic registers its tests, in notebook order (babysitting, hyperopt and
+# optimization import the second module of their notebook: monitoring, search, regularization)
 from . import activations, preprocessing, initialization, normalization  # noqa: F401  (notebooks 01-04)
-from . import babysitting, hyperopt, optimization  # noqa: F401  (notebooks 05-07)
+from . import babysitting, search, hyperopt, optimization  # noqa: F401  (notebooks 05-07)
 from .feedback import CheckFailed
 from .registry import REGISTRY
 

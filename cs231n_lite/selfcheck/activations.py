@@ -12,17 +12,15 @@ import numpy as np
 from .feedback import (CheckFailed, call, expect_array, expect_gradients, expect_no_warnings,
                        expect_outputs)
 from .fixtures import load
-from .registry import graded
+from .registry import Suite
 
 TOPIC = "activations"
 NOTEBOOK = "01_activation_functions.ipynb"
+SUITE = Suite(module="layers", notebook=NOTEBOOK, fixtures="activations")
 FORWARD_TOL = 1e-9
 BACKWARD_TOL = 1e-8
 NUMERIC_TOL = 1e-6
 
-
-def _graded(name, points, uses=()):
-    return graded(name, module="layers", notebook=NOTEBOOK, points=points, uses=uses)
 
 
 def _forward(name, fn, f, args, kwargs=None, mistakes=None):
@@ -43,7 +41,7 @@ def _backward(name, fn, f, cache, outputs, mistakes=None, context=None):
 
 
 # --------------------------------------------------------------------------
-@_graded("sigmoid_forward", points=1)
+@SUITE.graded("sigmoid_forward", points=1)
 def test_sigmoid_forward(sigmoid_forward, case="visible"):
     name = "sigmoid_forward"
     f = load(TOPIC, name, case)
@@ -59,7 +57,7 @@ def test_sigmoid_forward(sigmoid_forward, case="visible"):
                      context={"x": f["x_extreme"]})
 
 
-@_graded("sigmoid_backward", points=2)
+@SUITE.graded("sigmoid_backward", points=2)
 def test_sigmoid_backward(sigmoid_backward, case="visible"):
     f = load(TOPIC, "sigmoid_backward", case)
     x, out, dout = f["x"], f["out"], f["dout"]
@@ -72,13 +70,13 @@ def test_sigmoid_backward(sigmoid_backward, case="visible"):
     ]})
 
 
-@_graded("tanh_forward", points=1)
+@SUITE.graded("tanh_forward", points=1)
 def test_tanh_forward(tanh_forward, case="visible"):
     f = load(TOPIC, "tanh_forward", case)
     _forward("tanh_forward", tanh_forward, f, (f["x"],))
 
 
-@_graded("tanh_backward", points=2)
+@SUITE.graded("tanh_backward", points=2)
 def test_tanh_backward(tanh_backward, case="visible"):
     f = load(TOPIC, "tanh_backward", case)
     x, out, dout = f["x"], f["out"], f["dout"]
@@ -91,7 +89,7 @@ def test_tanh_backward(tanh_backward, case="visible"):
     ]})
 
 
-@_graded("relu_forward", points=1)
+@SUITE.graded("relu_forward", points=1)
 def test_relu_forward(relu_forward, case="visible"):
     f = load(TOPIC, "relu_forward", case)
     x = f["x"]
@@ -102,7 +100,7 @@ def test_relu_forward(relu_forward, case="visible"):
     ])
 
 
-@_graded("relu_backward", points=2)
+@SUITE.graded("relu_backward", points=2)
 def test_relu_backward(relu_backward, case="visible"):
     f = load(TOPIC, "relu_backward", case)
     x, dout = f["x"], f["dout"]
@@ -117,7 +115,7 @@ def test_relu_backward(relu_backward, case="visible"):
     ]})
 
 
-@_graded("leaky_relu_forward", points=1)
+@SUITE.graded("leaky_relu_forward", points=1)
 def test_leaky_relu_forward(leaky_relu_forward, case="visible"):
     name = "leaky_relu_forward"
     f = load(TOPIC, name, case)
@@ -130,7 +128,7 @@ def test_leaky_relu_forward(leaky_relu_forward, case="visible"):
     ])
 
 
-@_graded("leaky_relu_backward", points=2)
+@SUITE.graded("leaky_relu_backward", points=2)
 def test_leaky_relu_backward(leaky_relu_backward, case="visible"):
     f = load(TOPIC, "leaky_relu_backward", case)
     x, dout, alpha = f["x"], f["dout"], float(f["alpha"])
@@ -142,7 +140,7 @@ def test_leaky_relu_backward(leaky_relu_backward, case="visible"):
     ]})
 
 
-@_graded("prelu_forward", points=1)
+@SUITE.graded("prelu_forward", points=1)
 def test_prelu_forward(prelu_forward, case="visible"):
     f = load(TOPIC, "prelu_forward", case)
     x, alpha = f["x"], f["alpha"]
@@ -151,7 +149,7 @@ def test_prelu_forward(prelu_forward, case="visible"):
     ])
 
 
-@_graded("prelu_backward", points=2)
+@SUITE.graded("prelu_backward", points=2)
 def test_prelu_backward(prelu_backward, case="visible"):
     f = load(TOPIC, "prelu_backward", case)
     x, alpha, dout = f["x"], f["alpha"], f["dout"]
@@ -168,7 +166,7 @@ def test_prelu_backward(prelu_backward, case="visible"):
         ]})
 
 
-@_graded("elu_forward", points=1)
+@SUITE.graded("elu_forward", points=1)
 def test_elu_forward(elu_forward, case="visible"):
     name = "elu_forward"
     f = load(TOPIC, name, case)
@@ -183,7 +181,7 @@ def test_elu_forward(elu_forward, case="visible"):
         ])
 
 
-@_graded("elu_backward", points=2)
+@SUITE.graded("elu_backward", points=2)
 def test_elu_backward(elu_backward, case="visible"):
     f = load(TOPIC, "elu_backward", case)
     x, dout, alpha = f["x"], f["dout"], float(f["alpha"])
@@ -198,7 +196,7 @@ def test_elu_backward(elu_backward, case="visible"):
     ]})
 
 
-@_graded("maxout_forward", points=2)
+@SUITE.graded("maxout_forward", points=2)
 def test_maxout_forward(maxout_forward, case="visible"):
     name = "maxout_forward"
     f = load(TOPIC, name, case)
@@ -213,7 +211,7 @@ def test_maxout_forward(maxout_forward, case="visible"):
     ])
 
 
-@_graded("maxout_backward", points=3)
+@SUITE.graded("maxout_backward", points=3)
 def test_maxout_backward(maxout_backward, case="visible"):
     f = load(TOPIC, "maxout_backward", case)
     x, w, b, z, dout = f["x"], f["w"], f["b"], f["z"], f["dout"]

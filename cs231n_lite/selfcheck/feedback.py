@@ -158,6 +158,13 @@ def expect_outputs(name, result, output_names):
     return result
 
 
+def expect_float(name, value, what):
+    """``value`` as a float, or CheckFailed if it is not a real number (bools refused)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (float, int, np.floating, np.integer)):
+        raise CheckFailed(f"{name} must return {what} as a float; got {type(value).__name__}.")
+    return float(value)
+
+
 def expect_no_warnings(name, caught, what):
     """Fail if the call emitted warnings (used where stability is the point)."""
     if caught:

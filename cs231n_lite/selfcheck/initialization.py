@@ -15,31 +15,14 @@ each student's hidden weights, data and networks are different.
 import numpy as np
 
 from .feedback import CheckFailed, call
-from .fixtures import hidden_seed
-from .registry import graded
+from .fixtures import case_rng as _rng, case_seed as _seed
+from .registry import Suite
+from .stats import Z, near as _near
 
 NOTEBOOK = "03_weight_initialization.ipynb"
-Z = 5.5
+SUITE = Suite(module="init", notebook=NOTEBOOK)
 SHAPES = {"visible": (500, 400), "hidden": (300, 700)}
 
-
-def _graded(name, points, uses=()):
-    return graded(name, module="init", notebook=NOTEBOOK, points=points, uses=uses)
-
-
-def _seed(name, case, number):
-    """Seed number ``number`` of a test: itself when visible, per student when hidden.
-
-    Returns an int or a list of ints; ``np.random.default_rng`` (and the
-    ``seed`` of FullyConnectedNet) accept both, and different ``number``s
-    give independent streams.
-    """
-    return number if case == "visible" else [hidden_seed(name), number]
-
-
-def _rng(name, case, number):
-    """The Generator of seed number ``number`` (see ``_seed``)."""
-    return np.random.default_rng(_seed(name, case, number))
 
 
 def _weights(name, fn, fan_in, fan_out, **kwargs):
@@ -84,9 +67,6 @@ def _check_rng_use(name, fn, case, fan_in, fan_out, **kwargs):
         raise CheckFailed(f"{name}: two different Generators gave identical weights; draw from rng.")
 
 
-def _near(measured, expected, standard_error):
-    return abs(measured - expected) <= Z * standard_error
-
 
 def _check_variance(name, w, variance, mistakes):
     """Mean 0 and the given variance, or a message naming the closest known mistake."""
@@ -129,7 +109,7 @@ def _gaussian_test(name, fn, case, variance_of, mistakes_of, **kwargs):
 
 
 # --------------------------------------------------------------------------
-@_graded("zeros_init", points=1)
+@SUITE.graded("zeros_init", points=1)
 def test_zeros_init(zeros_init, case="visible"):
     name = "zeros_init"
     fan_in, fan_out = SHAPES[case]
@@ -138,7 +118,7 @@ def test_zeros_init(zeros_init, case="visible"):
         raise CheckFailed(f"{name}: {int(np.count_nonzero(w))} of {w.size} weights are not zero.")
 
 
-@_graded("small_random_init", points=1)
+@SUITE.graded("small_random_init", points=1)
 def test_small_random_init(small_random_init, case="visible"):
     std = 0.01 if case == "visible" else 0.05
     kwargs = {} if case == "visible" else {"std": std}
@@ -149,7 +129,7 @@ def test_small_random_init(small_random_init, case="visible"):
                    **kwargs)
 
 
-@_graded("xavier_init", points=2)
+@SUITE.graded("xavier_init", points=2)
 def test_xavier_init(xavier_init, case="visible"):
     _gaussian_test("xavier_init", xavier_init, case,
                    lambda fi, fo: 1.0 / fi,
@@ -163,7 +143,7 @@ def test_xavier_init(xavier_init, case="visible"):
                    ])
 
 
-@_graded("he_init", points=2)
+@SUITE.graded("he_init", points=2)
 def test_he_init(he_init, case="visible"):
     _gaussian_test("he_init", he_init, case,
                    lambda fi, fo: 2.0 / fi,
@@ -177,7 +157,7 @@ def test_he_init(he_init, case="visible"):
                    ])
 
 
-@_graded("glorot_uniform_init", points=2)
+@SUITE.graded("glorot_uniform_init", points=2)
 def test_glorot_uniform_init(glorot_uniform_init, case="visible"):
     name = "glorot_uniform_init"
     fan_in, fan_out = SHAPES[case]
@@ -210,7 +190,7 @@ def test_glorot_uniform_init(glorot_uniform_init, case="visible"):
                           "has 50%. Draw from rng.uniform(-b, b).")
 
 
-@_graded("lsuv_init", points=3)
+@SUITE.graded("lsuv_init", points=3)
 def test_lsuv_init(lsuv_init, case="visible"):
     from ..classifiers import FullyConnectedNet
     from ..init import layer_output_variances

@@ -3,15 +3,13 @@ import numpy as np
 
 from .feedback import CheckFailed, call, expect_array, expect_gradients, expect_outputs
 from .fixtures import load
-from .registry import graded
+from .registry import Suite
 
 TOPIC = "normalization"
 NOTEBOOK = "04_batch_normalization.ipynb"
+SUITE = Suite(module="normalization", notebook=NOTEBOOK, fixtures="normalization")
 FORWARD_TOL, BACKWARD_TOL, NUMERIC_TOL = 1e-9, 1e-8, 1e-6
 
-
-def _graded(name, points, uses=()):
-    return graded(name, module="normalization", notebook=NOTEBOOK, points=points, uses=uses)
 
 
 def _normalize(x, axis, eps, ddof=0, eps_outside=False):
@@ -28,7 +26,7 @@ def _check_gradients(name, values, f, mistakes):
 
 
 # --------------------------------------------------------------------------
-@_graded("batchnorm_forward", points=3)
+@SUITE.graded("batchnorm_forward", points=3)
 def test_batchnorm_forward(batchnorm_forward, case="visible"):
     name = "batchnorm_forward"
     f = load(TOPIC, name, case)
@@ -113,17 +111,17 @@ def _test_batchnorm_backward(name, fn, case):
     })
 
 
-@_graded("batchnorm_backward", points=3)
+@SUITE.graded("batchnorm_backward", points=3)
 def test_batchnorm_backward(batchnorm_backward, case="visible"):
     _test_batchnorm_backward("batchnorm_backward", batchnorm_backward, case)
 
 
-@_graded("batchnorm_backward_alt", points=2)
+@SUITE.graded("batchnorm_backward_alt", points=2)
 def test_batchnorm_backward_alt(batchnorm_backward_alt, case="visible"):
     _test_batchnorm_backward("batchnorm_backward_alt", batchnorm_backward_alt, case)
 
 
-@_graded("layernorm_forward", points=2)
+@SUITE.graded("layernorm_forward", points=2)
 def test_layernorm_forward(layernorm_forward, case="visible"):
     name = "layernorm_forward"
     f = load(TOPIC, name, case)
@@ -144,7 +142,7 @@ def test_layernorm_forward(layernorm_forward, case="visible"):
     expect_array(name, "out for a batch of one example (N = 1)", single, f["out"][:1], FORWARD_TOL)
 
 
-@_graded("layernorm_backward", points=2)
+@SUITE.graded("layernorm_backward", points=2)
 def test_layernorm_backward(layernorm_backward, case="visible"):
     name = "layernorm_backward"
     f = load(TOPIC, name, case)
@@ -160,7 +158,7 @@ def test_layernorm_backward(layernorm_backward, case="visible"):
     })
 
 
-@_graded("spatial_batchnorm_forward", points=2, uses=("batchnorm_forward",))
+@SUITE.graded("spatial_batchnorm_forward", points=2, uses=("batchnorm_forward",))
 def test_spatial_batchnorm_forward(spatial_batchnorm_forward, case="visible"):
     name = "spatial_batchnorm_forward"
     f = load(TOPIC, name, case)
@@ -183,8 +181,7 @@ def test_spatial_batchnorm_forward(spatial_batchnorm_forward, case="visible"):
         expect_array(name, f"bn_param['{key}']", param[key], f[key], FORWARD_TOL)
 
 
-@_graded("spatial_batchnorm_backward", points=2,
-         uses=("batchnorm_backward", "batchnorm_backward_alt"))
+@SUITE.graded("spatial_batchnorm_backward", points=2, uses=("batchnorm_backward", "batchnorm_backward_alt"))
 def test_spatial_batchnorm_backward(spatial_batchnorm_backward, case="visible", forward=None):
     """The cache comes from the reference layout unless a forward is given (its own cache)."""
     from ..normalization import spatial_batchnorm_forward as given_forward

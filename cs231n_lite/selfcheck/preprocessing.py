@@ -8,18 +8,16 @@ import numpy as np
 
 from .feedback import CheckFailed, call, expect_array
 from .fixtures import load
-from .registry import graded
+from .registry import Suite
 
 TOPIC = "preprocessing"
 NOTEBOOK = "02_data_preprocessing.ipynb"
+SUITE = Suite(module="preprocess", notebook=NOTEBOOK, fixtures="preprocessing")
 TOL = 1e-9
 REFIT = ("statistics were recomputed from the data being transformed; an apply function must use "
          "the statistics fitted on the training data, unchanged (else test data is normalized "
          "with its own statistics).")
 
-
-def _graded(name, points, uses=()):
-    return graded(name, module="preprocess", notebook=NOTEBOOK, points=points, uses=uses)
 
 
 def _dict_result(name, result, keys):
@@ -37,7 +35,7 @@ def _single_example(name, fn, X, expected, *args):
 
 
 # --------------------------------------------------------------------------
-@_graded("fit_mean", points=1)
+@SUITE.graded("fit_mean", points=1)
 def test_fit_mean(fit_mean, case="visible"):
     f = load(TOPIC, "fit_mean", case)
     X = f["X"]
@@ -50,7 +48,7 @@ def test_fit_mean(fit_mean, case="visible"):
     ])
 
 
-@_graded("subtract_mean", points=1)
+@SUITE.graded("subtract_mean", points=1)
 def test_subtract_mean(subtract_mean, case="visible"):
     f = load(TOPIC, "subtract_mean", case)
     X, mean = f["X"], f["mean"]
@@ -59,7 +57,7 @@ def test_subtract_mean(subtract_mean, case="visible"):
     _single_example("subtract_mean", subtract_mean, X, f["out"], mean)
 
 
-@_graded("fit_channel_mean", points=2)
+@SUITE.graded("fit_channel_mean", points=2)
 def test_fit_channel_mean(fit_channel_mean, case="visible"):
     f = load(TOPIC, "fit_channel_mean", case)
     for layout, axes, wrong_axes in (("NHWC", (0, 1, 2), (0, 2, 3)), ("NCHW", (0, 2, 3), (0, 1, 2))):
@@ -76,7 +74,7 @@ def test_fit_channel_mean(fit_channel_mean, case="visible"):
                      ])
 
 
-@_graded("subtract_channel_mean", points=1)
+@SUITE.graded("subtract_channel_mean", points=1)
 def test_subtract_channel_mean(subtract_channel_mean, case="visible"):
     f = load(TOPIC, "subtract_channel_mean", case)
     for layout in ("NHWC", "NCHW"):
@@ -88,7 +86,7 @@ def test_subtract_channel_mean(subtract_channel_mean, case="visible"):
                      mistakes=[(REFIT, X - X.mean(axis=axes, keepdims=True))])
 
 
-@_graded("fit_standardize", points=2)
+@SUITE.graded("fit_standardize", points=2)
 def test_fit_standardize(fit_standardize, case="visible"):
     f = load(TOPIC, "fit_standardize", case)
     X = f["X"]
@@ -106,7 +104,7 @@ def test_fit_standardize(fit_standardize, case="visible"):
     ])
 
 
-@_graded("standardize", points=1)
+@SUITE.graded("standardize", points=1)
 def test_standardize(standardize, case="visible"):
     f = load(TOPIC, "standardize", case)
     X, stats = f["X"], {"mean": f["mean"], "std": f["std"]}
@@ -117,7 +115,7 @@ def test_standardize(standardize, case="visible"):
     _single_example("standardize", standardize, X, f["out"], stats)
 
 
-@_graded("fit_minmax", points=1)
+@SUITE.graded("fit_minmax", points=1)
 def test_fit_minmax(fit_minmax, case="visible"):
     f = load(TOPIC, "fit_minmax", case)
     X = f["X"]
@@ -128,7 +126,7 @@ def test_fit_minmax(fit_minmax, case="visible"):
             ("the range was taken per example (axis 1); take it per feature (axis 0).", wrong)])
 
 
-@_graded("minmax_scale", points=2)
+@SUITE.graded("minmax_scale", points=2)
 def test_minmax_scale(minmax_scale, case="visible"):
     f = load(TOPIC, "minmax_scale", case)
     X, stats = f["X"], {"min": f["min"], "max": f["max"]}
@@ -155,7 +153,7 @@ def _signs_hint(got, expected):
     return None
 
 
-@_graded("fit_pca", points=3)
+@SUITE.graded("fit_pca", points=3)
 def test_fit_pca(fit_pca, case="visible"):
     f = load(TOPIC, "fit_pca", case)
     X, k = f["X"], int(f["k"])
@@ -183,7 +181,7 @@ def test_fit_pca(fit_pca, case="visible"):
                  f["explained_variance_ratio"], 1e-9)
 
 
-@_graded("pca_transform", points=1)
+@SUITE.graded("pca_transform", points=1)
 def test_pca_transform(pca_transform, case="visible"):
     f = load(TOPIC, "pca_transform", case)
     pca = {k: f[k] for k in ("mean", "components", "explained_variance", "explained_variance_ratio")}
@@ -195,7 +193,7 @@ def test_pca_transform(pca_transform, case="visible"):
     ])
 
 
-@_graded("fit_whitening", points=3)
+@SUITE.graded("fit_whitening", points=3)
 def test_fit_whitening(fit_whitening, case="visible"):
     f = load(TOPIC, "fit_whitening", case)
     X, eps = f["X"], float(f["eps"])
@@ -232,7 +230,7 @@ def test_fit_whitening(fit_whitening, case="visible"):
                               "diag(S / (S + eps)).")
 
 
-@_graded("whiten", points=1)
+@SUITE.graded("whiten", points=1)
 def test_whiten(whiten, case="visible"):
     f = load(TOPIC, "whiten", case)
     X = f["X"]
