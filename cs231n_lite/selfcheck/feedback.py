@@ -1,10 +1,17 @@
 """Comparisons that explain themselves.
 
 A failing check raises ``CheckFailed`` whose message names the function and
-the output, checks type and shape before values, reports NaN/inf, gives the
-relative error found vs. allowed and the first mismatching index, and, when
-the output matches a known wrong variant, names the mistake.
+the output, checks type and shape before values, reports NaN/inf, and leads
+with the worst entry: where it is, what came back and what was expected
+(with enough digits to see the difference), its absolute and relative
+error against the allowed one, then how many entries differ and, when the
+output matches a known wrong variant, the likely mistake:
+
+    relu_backward: dx differs from the reference at [0, 3]: got 0.42, expected 0
+    (absolute error 4.20e-01, relative error 1.00e+00 > 1e-08), where x = 0; 4 of 20
+    entries differ. Likely mistake: your gradient passes through where x == 0; ...
 """
+import textwrap
 import traceback
 import warnings
 from pathlib import Path
@@ -16,6 +23,9 @@ import numpy as np
 ATOL_SCALE = 1e-3
 # Frames from files in this folder are the test library's: students never see them.
 SELFCHECK_DIR = Path(__file__).resolve().parent
+# Lines of a message as Jupyter shows it: nbgrader's Validate cuts every line of an error at
+# Validator.width - 3 characters (87 by default), 4 of which are its indent.
+SHOWN_WIDTH = 80
 
 
 class CheckFailed(AssertionError):
@@ -30,8 +40,10 @@ class CheckFailed(AssertionError):
         minus the test library's. IPython's showtraceback calls this hook
         (ipykernel still sends an error output, so a grade cell still
         fails); plain Python ignores it and prints the usual traceback.
+        The message is wrapped at SHOWN_WIDTH columns, so that nbgrader's
+        Validate, which truncates long lines, shows all of it.
         """
-        lines = [f"{type(self).__name__}: {self}"]
+        lines = textwrap.wrap(f"{type(self).__name__}: {self}", SHOWN_WIDTH) or [type(self).__name__]
         cause = self.__cause__
         if cause is not None and cause.__traceback__ is not None:
             frames = [frame for frame in traceback.extract_tb(cause.__traceback__)
@@ -48,6 +60,17 @@ def _fmt_index(ix):
 
 def _fmt(v):
     return f"{v:.6g}" if np.isscalar(v) else repr(v)
+
+
+def _fmt_pair(got, expected):
+    """got and expected as text, with as many significant digits (6 to 17) as it takes to tell them apart."""
+    if not (isinstance(got, (float, int)) and isinstance(expected, (float, int))):
+        return _fmt(got), _fmt(expected)
+    for digits in range(6, 18):
+        a, b = f"{got:.{digits}g}", f"{expected:.{digits}g}"
+        if a != b:
+            return a, b
+    return repr(got), repr(expected)
 
 
 def _copy_args(args):
@@ -175,7 +198,7 @@ def expect_no_warnings(name, caught, what):
 
 
 def expect_array(name, output, got, expected, tol, context=None, mistakes=None, mask=None,
-                 against="the reference", dtype=None, floor=1e-8, atol=None):
+                 against="the reference", dtype=None, floor=1e-8, atol=None, nonfinite=None):
     """Compare one output with its expected value, or raise CheckFailed.
 
     An entry is wrong when both its relative error
@@ -210,6 +233,13 @@ def expect_array(name, output, got, expected, tol, context=None, mistakes=None, 
       numerical gradients, whose near-zero entries carry absolute noise)
     - atol: largest ignored absolute error; None for the default above,
       0 for a purely relative comparison
+    - nonfinite: the likely mistake when got has NaN/inf where expected is
+      finite (default: overflow in exp or a division by zero)
+
+    The message leads with the worst entry (largest relative error): its
+    index, got, expected, absolute and relative error, the context there;
+    then how many entries differ, then the likely mistake if a known wrong
+    variant matches.
     """
     expected = np.asarray(expected)
     if not isinstance(got, (np.ndarray, np.generic, float, int)):
@@ -228,9 +258,11 @@ def expect_array(name, output, got, expected, tol, context=None, mistakes=None, 
     if bad.any() and np.isfinite(expected[bad]).all():
         n_nan, n_inf = int(np.isnan(got).sum()), int(np.isinf(got).sum())
         first = _fmt_index(np.argwhere(bad)[0])
-        raise CheckFailed(f"{name}: {output} contains {n_nan} NaN and {n_inf} inf entries "
-                          f"(first at {first}) where {against} is finite; look for overflow "
-                          "in exp or a division by zero.")
+        where = f" (first at {first})" if got.ndim else ""
+        hint = (f". Likely mistake: {nonfinite}" if nonfinite else
+                "; look for overflow in exp or a division by zero.")
+        raise CheckFailed(f"{name}: {output} contains {n_nan} NaN and {n_inf} inf entries{where} "
+                          f"where {against} is finite{hint}")
     if atol is None:
         atol = _default_atol(expected, tol, mask)
     err = _err_map(got, expected, floor, atol)
@@ -239,13 +271,18 @@ def expect_array(name, output, got, expected, tol, context=None, mistakes=None, 
     wrong = err > tol
     if not wrong.any():
         return
-    ix = tuple(np.argwhere(wrong)[0])
-    msg = (f"{name}: {output} differs from {against} (max relative error {err.max():.1e} > "
-           f"{tol:.0e}) at {int(wrong.sum())} of {wrong.size} entries; first at {_fmt_index(ix)}: "
-           f"got {_fmt(got[ix].item())}, expected {_fmt(expected[ix].item())}")
+    ix = np.unravel_index(int(np.argmax(err)), err.shape)
+    g, e = got[ix].item(), expected[ix].item()
+    shown_g, shown_e = _fmt_pair(g, e)
+    at = f" at {_fmt_index(ix)}" if got.ndim else ""
+    msg = (f"{name}: {output} differs from {against}{at}: got {shown_g}, expected {shown_e} "
+           f"(absolute error {abs(float(g) - float(e)):.2e}, relative error {float(err[ix]):.2e} > {tol:.0e})")
     for key, arr in (context or {}).items():
-        if np.shape(arr) == expected.shape:
+        if np.shape(arr) == expected.shape and got.ndim:
             msg += f", where {key} = {_fmt(np.asarray(arr)[ix].item())}"
+    n_wrong = int(wrong.sum())
+    if wrong.size > 1:
+        msg += f"; {n_wrong} of {wrong.size} entries differ" if n_wrong > 1 else "; the only entry that differs"
     raise CheckFailed(_with_mistake(msg + ".", got, mistakes, tol))
 
 
