@@ -11,6 +11,7 @@ output matches a known wrong variant, the likely mistake:
     (absolute error 4.20e-01, relative error 1.00e+00 > 1e-08), where x = 0; 4 of 20
     entries differ. Likely mistake: your gradient passes through where x == 0; ...
 """
+import re
 import textwrap
 import traceback
 import warnings
@@ -104,10 +105,13 @@ def call(fn, name, *args, **kwargs):
         try:
             result = fn(*args, **kwargs)
         except NotImplementedError as exc:
-            raise CheckFailed(_not_implemented(name, exc)) from None
+            raise CheckFailed(explain_not_implemented(name, exc)) from None
         except CheckFailed:
             raise
         except Exception as exc:
+            broken = broken_file_message(name.split(" ")[0], exc)
+            if broken:
+                raise CheckFailed(broken) from None
             raise CheckFailed(f"{name} raised {type(exc).__name__}: {exc}") from exc
     changed = _modified_inputs(originals, args)
     if changed:
@@ -148,19 +152,78 @@ def _argument_label(fn, where):
     return label + (f" (its item [{rest}" if rest else "")
 
 
-def _not_implemented(name, exc):
+STUB = re.compile(r"^(?P<function>\w+) is not implemented yet(?P<rest>.*)$", re.S)
+
+
+def explain_not_implemented(name, exc):
     """The message for a function that raised NotImplementedError.
 
-    The release's stubs already say '<function> is not implemented yet:
-    write it in ...'; that is shown as it is (under the caller's name, which
-    may add a note such as '(whose cache the backward needs)'). Any other
-    message is quoted in parentheses.
+    The release's stubs say '<function> is not implemented yet: write it in
+    ...'. The function's own stub is shown as it is (under the caller's
+    name, which may add a note). A stub of *another* graded function says
+    which one stops the check and what the grader does there: the
+    reference runs in place of a declared dependency (``uses``), the
+    student's own code everywhere else. Any other message is quoted.
     """
+    from .registry import REGISTRY
+
     text = str(exc).strip().rstrip(".")
     function = name.split(" ")[0]
+    stub = STUB.match(text)
+    if stub and stub["function"] != function:
+        other, rest = stub["function"], stub["rest"].strip().lstrip(":").strip()
+        detail = f" ({rest})" if rest else ""
+        message = f"{function} cannot be checked yet: {other} is not implemented yet{detail}, and {function} needs it."
+        spec = REGISTRY.get(function)
+        if spec is not None and other in spec.uses:
+            message += (f" When graded, the reference {other} runs in its place, so {function} earns its "
+                        f"points on its own; write {other} to check {function} here.")
+        elif other in REGISTRY:
+            message += f" When graded, your own {other} runs here too."
+        return message
     if text.startswith(f"{function} is not implemented"):
         return f"{name}{text[len(function):]}."
     return f"{name} is not implemented yet ({text})." if text else f"{name} is not implemented yet."
+
+
+PACKAGE_DIR = SELFCHECK_DIR.parent
+
+
+def _inside_package(filename):
+    """Whether a file is one of the package's own modules (the test library excluded)."""
+    try:
+        path = Path(filename).resolve()
+    except (OSError, TypeError, ValueError):
+        return False
+    return PACKAGE_DIR in path.parents and SELFCHECK_DIR not in (path, *path.parents)
+
+
+def _where(path, line):
+    try:
+        shown = Path(path).resolve().relative_to(PACKAGE_DIR.parent)
+    except (ValueError, TypeError, OSError):
+        shown = path
+    return f"{shown} line {line}"
+
+
+def broken_file_message(name, exc):
+    """The message of a check stopped by a file that does not parse or import; None for any other error.
+
+    A SyntaxError (or IndentationError) names its file, line and text; any
+    other exception raised while a module of the package was being
+    imported names the innermost line of the package where it happened.
+    """
+    if isinstance(exc, SyntaxError) and exc.filename and _inside_package(exc.filename):
+        text = (exc.text or "").strip()
+        shown = f": `{text}`" if text else ""
+        return (f"{name} cannot be checked: {_where(exc.filename, exc.lineno)} is not valid Python "
+                f"({exc.msg}){shown}. Nothing in that file runs until it is fixed.")
+    frames = [frame for frame in traceback.extract_tb(exc.__traceback__) if _inside_package(frame.filename)]
+    if not any(frame.name == "<module>" for frame in frames):
+        return None
+    frame = frames[-1]
+    return (f"{name} cannot be checked: importing {_where(frame.filename, frame.lineno)} failed with "
+            f"{type(exc).__name__}: {exc}. Nothing in that file runs until it is fixed.")
 
 
 def expect_outputs(name, result, output_names):

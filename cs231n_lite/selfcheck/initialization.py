@@ -190,7 +190,7 @@ def test_glorot_uniform_init(glorot_uniform_init, case="visible"):
                           "has 50%. Draw from rng.uniform(-b, b).")
 
 
-@SUITE.graded("lsuv_init", points=3)
+@SUITE.graded("lsuv_init", points=3, uses=("tanh_forward", "relu_forward"))
 def test_lsuv_init(lsuv_init, case="visible"):
     from ..classifiers import FullyConnectedNet
     from ..init import layer_output_variances
