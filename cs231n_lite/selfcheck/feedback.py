@@ -251,13 +251,16 @@ def expect_float(name, value, what):
     return float(value)
 
 
-def expect_no_warnings(name, caught, what):
+STABILITY = ("the form exponentiates a large positive number (exp(-x) overflows at x = -1000); use a "
+             "numerically stable form that only ever exponentiates non-positive numbers.")
+
+
+def expect_no_warnings(name, caught, what, explanation=STABILITY):
     """Fail if the call emitted warnings (used where stability is the point)."""
     if caught:
         first = caught[0]
         raise CheckFailed(f"{name} emitted {len(caught)} warning(s) on {what}, first: "
-                          f"{first.category.__name__}: {first.message}. Use a numerically "
-                          "stable form that never exponentiates a large positive number.")
+                          f"{first.category.__name__}: {first.message}. Likely mistake: {explanation}")
 
 
 def expect_array(name, output, got, expected, tol, context=None, mistakes=None, mask=None,
@@ -313,10 +316,14 @@ def expect_array(name, output, got, expected, tol, context=None, mistakes=None, 
         msg = f"{name}: {output} has shape {got.shape}, expected {expected.shape}."
         raise CheckFailed(_with_mistake(msg, got, mistakes, tol))
     if dtype is not None and got.dtype != dtype:
-        raise CheckFailed(f"{name}: {output} has dtype {got.dtype}, expected {np.dtype(dtype)} "
-                          "(keep the input's dtype).")
+        raise CheckFailed(f"{name}: {output} has dtype {got.dtype}, expected {np.dtype(dtype)}. Likely "
+                          "mistake: the input's dtype was not kept (np.empty(shape) and np.zeros(shape) are "
+                          "float64); keep the input's dtype, e.g. np.empty_like(x) or dtype=x.dtype.")
     if not np.issubdtype(got.dtype, np.number) or np.issubdtype(got.dtype, np.complexfloating):
-        raise CheckFailed(f"{name}: {output} has dtype {got.dtype}, expected a real float array.")
+        msg = f"{name}: {output} has dtype {got.dtype}, expected a real float array."
+        if got.dtype == bool:     # a mask returned as it is: name the mistake it would be as numbers
+            msg = _with_mistake(msg, got.astype(np.float64), mistakes, tol)
+        raise CheckFailed(msg)
     bad = ~np.isfinite(got)
     if bad.any() and np.isfinite(expected[bad]).all():
         n_nan, n_inf = int(np.isnan(got).sum()), int(np.isinf(got).sum())
@@ -347,6 +354,45 @@ def expect_array(name, output, got, expected, tol, context=None, mistakes=None, 
     if wrong.size > 1:
         msg += f"; {n_wrong} of {wrong.size} entries differ" if n_wrong > 1 else "; the only entry that differs"
     raise CheckFailed(_with_mistake(msg + ".", got, mistakes, tol))
+
+
+def expect_cache(name, cache, layout, backward):
+    """Check a forward pass's cache against its documented layout.
+
+    layout: list of (label, expected) or (label, expected, mistakes) in the
+    documented order, e.g. [('x', x), ('out', out)]; a single entry means
+    the cache is that value itself (not a tuple). Arrays are compared with
+    the reference (1e-9) and its known wrong variants (mistakes), other
+    values for equality. backward: the backward pass whose test builds
+    this cache itself (so the layout is a contract, named in the message).
+    """
+    layout = [(entry + (None,))[:3] for entry in layout]
+    labels = [label for label, _, _ in layout]
+    shown = labels[0] if len(labels) == 1 else "(" + ", ".join(labels) + ")"
+    contract = (f"{name}: the cache must be {shown} as documented ({backward}'s test builds this "
+                "cache itself from the documented layout)")
+    items = [cache] if len(layout) == 1 else cache
+    if len(layout) > 1 and (not isinstance(cache, (tuple, list)) or len(cache) != len(layout)):
+        got = f"a tuple of {len(cache)} items" if isinstance(cache, (tuple, list)) else type(cache).__name__
+        raise CheckFailed(f"{contract}; got {got}.")
+    for i, (item, (label, expected, mistakes)) in enumerate(zip(items, layout)):
+        if isinstance(expected, np.ndarray):
+            try:
+                expect_array(name, f"the cache's {label}", item, expected, 1e-9, mistakes=mistakes)
+            except CheckFailed as exc:
+                others = [j for j, (_, e, _) in enumerate(layout) if j != i and isinstance(e, np.ndarray)
+                          and np.shape(item) == e.shape and np.allclose(item, e, rtol=1e-9, atol=0)]
+                hint = (f" Likely mistake: the items are in another order; the cache is {shown}." if others
+                        else "")
+                raise CheckFailed(f"{contract}. {exc}{hint}") from None
+        else:
+            try:
+                same = np.shape(item) == () and float(item) == float(expected)
+            except (TypeError, ValueError):
+                same = False
+            if same:
+                continue
+            raise CheckFailed(f"{contract}; its {label} is {item!r:.60}, expected {expected!r}.")
 
 
 def expect_gradients(name, keys, values, f, tol, numeric_tol, mistakes=None, context=None,

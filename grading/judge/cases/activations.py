@@ -50,26 +50,26 @@ def build(case, seed):
         f, b = _elementwise(name, getattr(layers, name + "_forward"), x, rand(1.0))
         add(name + "_forward", f)
         add(name + "_backward", b)
-    if case == "hidden":
-        extreme = np.array([-1000.0, -100.0, -30.0, 0.0, 30.0, 100.0, 1000.0])
-        add("sigmoid_forward", {"x_extreme": extreme, "out_extreme": layers.sigmoid_forward(extreme)[0]})
+    # the docstring's promise: no overflow warning at +-1000 (both cases, so students see it)
+    extreme = np.array([-1000.0, -100.0, -30.0, 0.0, 30.0, 100.0, 1000.0])
+    add("sigmoid_forward", {"x_extreme": extreme, "out_extreme": layers.sigmoid_forward(extreme)[0]})
 
     x = with_zeros(rand(), rng, 4)
     f, b = _elementwise("relu", layers.relu_forward, x, rand(1.0))
     add("relu_forward", f)
     add("relu_backward", b)
 
-    alpha = 0.1 if case == "visible" else 0.01
+    alpha = 0.1 if case == "visible" else 0.03     # never the default 0.01: an ignored alpha shows
     x = with_zeros(rand(), rng, 3)
     kw = {"alpha": alpha}
     f, b = _elementwise("leaky_relu", layers.leaky_relu_forward, x, rand(1.0), **kw)
-    add("leaky_relu_forward", {**f, "alpha": alpha, "use_default": case == "hidden"})
+    add("leaky_relu_forward", {**f, "alpha": alpha})
     add("leaky_relu_backward", {**b, "alpha": alpha})
 
     alpha = 1.5 if case == "visible" else 0.7
-    x = rand(2.5)
+    x = with_zeros(rand(2.5), rng, 3)                  # the kink: slope alpha at x == 0
     if case == "hidden":
-        x.reshape(-1)[:3] = [800.0, 50.0, -800.0]  # a naive exp overflows here
+        x.reshape(-1)[-3:] = [800.0, 50.0, -800.0]  # a naive exp overflows here
     with np.errstate(over="raise"):
         f, b = _elementwise("elu", layers.elu_forward, x, rand(1.0), alpha=alpha)
     add("elu_forward", {**f, "alpha": alpha})
@@ -97,6 +97,26 @@ def build(case, seed):
     numeric(lambda v: layers.maxout_forward(v, w, b_)[0], x, dout, "dx", bw)
     numeric(lambda v: layers.maxout_forward(x, v, b_)[0], w, dout, "dw", bw)
     numeric(lambda v: layers.maxout_forward(x, w, v)[0], b_, dout, "db", bw)
-    add("maxout_forward", {"x": x, "w": w, "b": b_, "out": out})
-    add("maxout_backward", bw)
+    add("maxout_forward", {"x": x, "w": w, "b": b_, "out": out, "z": cache[3]})
+    add("maxout_backward", {**bw, **_maxout_ties(rng, N, D, M, K)})
     return fx
+
+
+def _maxout_ties(rng, N, D, M, K):
+    """tie_* fields: a Maxout layer whose winning pieces tie exactly (docstring: the first one wins).
+
+    Output 0 has its pieces 0 and 1 identical (and winning by a margin);
+    for K = 3, output M - 1 has pieces 1 and 2 identical and winning. No
+    numerical gradient exists at a tie, so only the reference is compared.
+    """
+    x, w, b = rng.standard_normal((N, D)), rng.standard_normal((D, M, K)), rng.standard_normal((M, K))
+    w[:, 0, 1], b[0, 1] = w[:, 0, 0], b[0, 0]
+    b[0, :2] += 10.0                                        # the tied pieces win for every example
+    if K >= 3:
+        w[:, M - 1, 2], b[M - 1, 2] = w[:, M - 1, 1], b[M - 1, 1]
+        b[M - 1, 1:] += 10.0
+    dout = rng.standard_normal((N, M))
+    _, cache = layers.maxout_forward(x, w, b)
+    dx, dw, db = layers.maxout_backward(dout, cache)
+    return {"tie_x": x, "tie_w": w, "tie_b": b, "tie_z": cache[3], "tie_dout": dout,
+            "tie_dx": dx, "tie_dw": dw, "tie_db": db}
