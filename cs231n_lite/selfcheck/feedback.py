@@ -264,7 +264,7 @@ def expect_no_warnings(name, caught, what, explanation=STABILITY):
 
 
 def expect_array(name, output, got, expected, tol, context=None, mistakes=None, mask=None,
-                 against="the reference", dtype=None, floor=1e-8, atol=None, nonfinite=None):
+                 against="the reference", dtype=None, floor=1e-8, atol=None, nonfinite=None, dtype_hint=None):
     """Compare one output with its expected value, or raise CheckFailed.
 
     An entry is wrong when both its relative error
@@ -301,6 +301,7 @@ def expect_array(name, output, got, expected, tol, context=None, mistakes=None, 
       0 for a purely relative comparison
     - nonfinite: the likely mistake when got has NaN/inf where expected is
       finite (default: overflow in exp or a division by zero)
+    - dtype_hint: the likely mistake when the dtype is not ``dtype``
 
     The message leads with the worst entry (largest relative error): its
     index, got, expected, absolute and relative error, the context there;
@@ -316,9 +317,10 @@ def expect_array(name, output, got, expected, tol, context=None, mistakes=None, 
         msg = f"{name}: {output} has shape {got.shape}, expected {expected.shape}."
         raise CheckFailed(_with_mistake(msg, got, mistakes, tol))
     if dtype is not None and got.dtype != dtype:
-        raise CheckFailed(f"{name}: {output} has dtype {got.dtype}, expected {np.dtype(dtype)}. Likely "
-                          "mistake: the input's dtype was not kept (np.empty(shape) and np.zeros(shape) are "
-                          "float64); keep the input's dtype, e.g. np.empty_like(x) or dtype=x.dtype.")
+        hint = dtype_hint or ("the input's dtype was not kept (np.empty(shape) and np.zeros(shape) are "
+                              "float64); keep the input's dtype, e.g. np.empty_like(x) or dtype=x.dtype.")
+        raise CheckFailed(f"{name}: {output} has dtype {got.dtype}, expected {np.dtype(dtype)}. "
+                          f"Likely mistake: {hint}")
     if not np.issubdtype(got.dtype, np.number) or np.issubdtype(got.dtype, np.complexfloating):
         msg = f"{name}: {output} has dtype {got.dtype}, expected a real float array."
         if got.dtype == bool:     # a mask returned as it is: name the mistake it would be as numbers

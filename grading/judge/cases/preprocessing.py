@@ -6,6 +6,24 @@ from cs231n_lite import preprocess
 from .common import check_case, fixture_dict
 
 
+def _standardize_case(rng, X, min_std):
+    """fit_standardize's fields: X with features whose std is 0, 1e-10, min_std / 10 and exactly min_std.
+
+    A guard written ``std == 0``, one that ignores min_std (1e-8) and one
+    written ``std <= min_std`` each treat one of these features wrongly.
+    The exact one alternates 4 +- min_std (a power of 2): its mean, deviations
+    and std are computed exactly by any sound formula.
+    """
+    X = X.copy()
+    n = len(X)
+    X[:, 3] = 4.0 + 1e-10 * rng.standard_normal(n)
+    X[:, 4] = -2.0 + 0.1 * min_std * rng.standard_normal(n)
+    X[:, 5] = 4.0 + min_std * np.where(np.arange(n) % 2 == 0, 1.0, -1.0)
+    given, default = preprocess.fit_standardize(X, min_std=min_std), preprocess.fit_standardize(X)
+    return {"X": X, "min_std": min_std, "mean": given["mean"], "std": given["std"],
+            "std_default": default["std"]}
+
+
 def build(case, seed):
     """Fixtures of the preprocessing fit/apply pairs: {'<function>/<field>': array}."""
     visible = check_case(case)
@@ -33,9 +51,10 @@ def build(case, seed):
     mixing = rng.standard_normal((D, D)) * rng.uniform(0.2, 5.0, D)
     features = lambda n, shift: rng.standard_normal((n, D)) @ mixing + 10 + shift
     X, X_test = features(N, 0.0), features(9, 1.5)
+    X_test[:2] = X.max(axis=0) + 1.0, X.min(axis=0) - 1.0   # outside the training range (not clipped)
     X[:, 2], X_test[:, 2] = 4.0, 4.5                 # constant in training
     stats = preprocess.fit_standardize(X)
-    add("fit_standardize", {"X": X, "mean": stats["mean"], "std": stats["std"]})
+    add("fit_standardize", _standardize_case(rng, X, 2.0 ** -10 if visible else 2.0 ** -12))
     add("standardize", {"X_train": X, "X": X_test, "mean": stats["mean"], "std": stats["std"],
                         "out": preprocess.standardize(X_test, stats)})
     mm = preprocess.fit_minmax(X)
@@ -51,7 +70,7 @@ def build(case, seed):
     pca = preprocess.fit_pca(Xp, k)
     add("fit_pca", {"X": Xp, "k": k, **pca})
     add("pca_transform", {"X_train": Xp, "X": Xp_test, **pca, "out": preprocess.pca_transform(Xp_test, pca)})
-    eps = 1e-5 if visible else 1e-3
+    eps = 1e-4 if visible else 1e-3          # not the default 1e-5: an ignored eps shows
     for kind in ("pca", "zca"):
         wh = preprocess.fit_whitening(Xp, eps=eps, kind=kind)
         add("fit_whitening", {"X": Xp, "eps": eps, "mean": wh["mean"], f"W_{kind}": wh["W"]})
