@@ -376,7 +376,8 @@ def expect_cache(name, cache, layout, backward):
     items = [cache] if len(layout) == 1 else cache
     if len(layout) > 1 and (not isinstance(cache, (tuple, list)) or len(cache) != len(layout)):
         got = f"a tuple of {len(cache)} items" if isinstance(cache, (tuple, list)) else type(cache).__name__
-        raise CheckFailed(f"{contract}; got {got}.")
+        raise CheckFailed(f"{contract}; got {got}. Likely mistake: the cache was changed from the documented "
+                          f"layout; keep {shown} and rebuild anything else the backward needs from it.")
     for i, (item, (label, expected, mistakes)) in enumerate(zip(items, layout)):
         if isinstance(expected, np.ndarray):
             try:

@@ -11,7 +11,9 @@ def build(case, seed):
     visible = check_case(case)
     rng = np.random.default_rng(seed)
     N, D = (10, 5) if visible else (16, 6)
-    eps, momentum = (1e-5, 0.9) if visible else (1e-3, 0.7)  # not 0.5: a swapped rule must differ
+    # never the defaults (1e-5, 0.9), so that an ignored eps or momentum shows; momentum not 0.5,
+    # so that a swapped rule differs
+    eps, momentum = (3e-4, 0.8) if visible else (1e-3, 0.7)
     fx, add = fixture_dict()
 
     # Feature 1 has a variance ~ eps: there eps matters. Hidden: near 0, not 0.5, because
@@ -27,11 +29,11 @@ def build(case, seed):
         return x
 
     gamma, beta = rng.uniform(0.5, 2.0, D), rng.standard_normal(D)
-    param = {"mode": "train"} if visible else {"mode": "train", "eps": eps, "momentum": momentum}
+    param = {"mode": "train", "eps": eps, "momentum": momentum}
     xs = [batch() for _ in range(3)]
-    f = {"x1": xs[0], "x2": xs[1], "x3": xs[2], "gamma": gamma, "beta": beta, "eps": eps,
-         "momentum": momentum, "use_default": visible}
+    f = {"x1": xs[0], "x2": xs[1], "x3": xs[2], "gamma": gamma, "beta": beta, "eps": eps, "momentum": momentum}
     f["out1"], cache = normalization.batchnorm_forward(xs[0], gamma, beta, param)
+    f["x_hat1"], f["inv_std1"] = cache[0], cache[2]
     f["running_mean1"], f["running_var1"] = param["running_mean"].copy(), param["running_var"].copy()
     for x in xs[1:]:
         normalization.batchnorm_forward(x, gamma, beta, param)
@@ -77,12 +79,18 @@ def build(case, seed):
     C = shape[1]
     x = rng.uniform(0.5, 4.0, (1, C, 1, 1)) * rng.standard_normal(shape) + rng.uniform(-5, 5, (1, C, 1, 1))
     g, bb = rng.uniform(0.5, 2.0, C), rng.standard_normal(C)
-    param = {"mode": "train", "eps": eps}
+    param = {"mode": "train", "eps": eps, "momentum": momentum}
     out, cache = normalization.spatial_batchnorm_forward(x, g, bb, param)
-    add("spatial_batchnorm_forward", {"x": x, "gamma": g, "beta": bb, "eps": eps, "out": out,
-                                      "running_mean": param["running_mean"], "running_var": param["running_var"]})
+    f = {"x": x, "gamma": g, "beta": bb, "eps": eps, "momentum": momentum, "out": out,
+         "x_hat": cache[0], "inv_std": cache[2],
+         "running_mean": param["running_mean"].copy(), "running_var": param["running_var"].copy()}
+    f["x_test"] = 2.0 * rng.standard_normal((2, *shape[1:])) + 1.0
+    param["mode"] = "test"
+    f["out_test"], _ = normalization.spatial_batchnorm_forward(f["x_test"], g, bb, param)
+    add("spatial_batchnorm_forward", f)
     dout = rng.standard_normal(shape)
-    b = {"x": x, "gamma": g, "beta": bb, "eps": eps, "dout": dout}
+    # the backward's cache: the documented layout, as the reference forward makes it
+    b = {"x": x, "gamma": g, "beta": bb, "eps": eps, "dout": dout, "x_hat": cache[0], "inv_std": cache[2]}
     b["dx"], b["dgamma"], b["dbeta"] = normalization.spatial_batchnorm_backward(dout, cache)
     sbn = lambda xx, gg, bbb: normalization.spatial_batchnorm_forward(xx, gg, bbb, {"mode": "train", "eps": eps})[0]
     numeric(lambda v: sbn(v, g, bb), x, dout, "dx", b)
