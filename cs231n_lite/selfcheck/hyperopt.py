@@ -20,62 +20,143 @@ SUITE = Suite(module="hyperopt", notebook=NOTEBOOK, fixtures="hyperopt")
 
 # --------------------------------------------------------------------------
 KINDS = {0: "log_uniform", 1: "uniform", 2: "int"}
+METRICS = ("val_acc", "score")
+REFINE_MISTAKES = {   # variant (fixture fields v_<variant>_range_<i> / _side_<i>) -> the likely mistake
+    "with_aborted": "you ranked the aborted trials too; keep only status 'ok'.",
+    "all_trials": "every trial was used; take the best `top` trials only.",
+    "rounded": ("an 'int' range is rounded outward: floor of the low end, ceil of the high end (not to the "
+                "nearest integer)."),
+    "linear": ("the range was refined in linear units; a 'log_uniform' entry is refined in log10 space: pad "
+               "by pad * (log10(high) - log10(low)) around the best trials' log10 values, then take 10**."),
+    "log_units": "the new range is still in log10 units; map it back with 10**.",
+    "default_pad": "the pad argument was ignored (0.1 used).",
+    "default_edge": "the edge argument was ignored (0.1 used).",
+    "unclipped": "the new range was not clipped to the sampled range [low, high].",
+}
+
+
+def matching_variant(mistakes, n_cases, got, variant_output, reference_output, same):
+    """' Likely mistake: ...' of the first variant whose outputs equal the student's in every case, or ''.
+
+    A variant absent from a case (it does not apply there) must match the
+    reference there; cases the student's function did not reach (got None)
+    are skipped, and the variant must differ from the reference somewhere.
+    """
+    for variant, text in mistakes.items():
+        outputs = [variant_output(variant, i) for i in range(n_cases)]
+        if all(o is None for o in outputs):
+            continue
+        differs, fits = False, True
+        for i in range(n_cases):
+            if got[i] is None:
+                continue
+            want = reference_output(i) if outputs[i] is None else outputs[i]
+            fits = fits and same(got[i], want)
+            differs = differs or not same(want, reference_output(i))
+        if fits and differs:
+            return f" Likely mistake: {text}"
+    return ""
+
+
+def _refine_outputs(f, what):
+    """(variant_output, reference_output) of the range ('range') or the warning's side ('side')."""
+    def variant_output(variant, i):
+        key = f"v_{variant}_{what}_{i}"
+        return np.asarray(f[key], dtype=np.float64) if key in f else None
+
+    def reference_output(i):
+        return np.asarray(f[f"new_range_{i}"] if what == "range" else f[f"side_{i}"], dtype=np.float64)
+    return variant_output, reference_output
+
+
+def _same(a, b):
+    return np.shape(a) == np.shape(b) and np.allclose(a, b, rtol=1e-9, atol=0)
 
 
 @SUITE.graded("refine_range", points=3)
 def test_refine_range(refine_range, case="visible"):
+    """Named mistakes: aborted trials ranked; top ignored; linear units for 'log_uniform' (or the
+    range left in log10 units); 'int' rounded to the nearest instead of outward; pad, edge or metric
+    ignored; not clipped to the sampled range; no warning (or a wrong side) at an edge."""
     name = "refine_range"
     f = SUITE.load(name, case)
-    for i in range(int(f["n_cases"])):
+    n = int(f["n_cases"])
+    results, whats = [], []
+    for i in range(n):
         kind = KINDS[int(f[f"kind_{i}"])]
         low, high = (int(v) for v in f[f"range_{i}"]) if kind == "int" else (float(v) for v in f[f"range_{i}"])
         cast = int if kind == "int" else float
-        trials = [{"config": {"x": cast(v)}, "result": {"val_acc": float(m)},
+        metric = METRICS[int(f[f"metric_key_{i}"])]
+        trials = [{"config": {"x": cast(v)}, "result": {metric: float(m)},
                    "status": "ok" if o else "aborted: NaN"}
                   for v, m, o in zip(f[f"values_{i}"], f[f"metric_{i}"], f[f"ok_{i}"])]
-        top = int(f[f"top_{i}"])
-        space = {"x": (kind, low, high)}
-        result, _ = call(refine_range, name, trials, "x", space, top=top)
+        top, pad, edge = int(f[f"top_{i}"]), float(f[f"pad_{i}"]), float(f[f"edge_{i}"])
+        kwargs = {"top": top, "pad": pad, "edge": edge, **({"metric": metric} if metric != "val_acc" else {})}
+        whats.append(f"case {i} ({kind} on [{low:.3g}, {high:.3g}], "
+                     + ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) + ")")
+        try:
+            result, _ = call(refine_range, name, trials, "x", {"x": (kind, low, high)}, **kwargs)
+        except CheckFailed as exc:
+            if "KeyError" in str(exc) and "val_acc" in str(exc):
+                raise CheckFailed(f"{exc} Likely mistake: the metric argument names the result key to rank by "
+                                  f"(here {metric!r}); 'val_acc' is only its default.") from None
+            raise
         if not isinstance(result, tuple) or len(result) != 2:
             raise CheckFailed(f"{name} must return a tuple (new_spec, warning).")
         new_spec, warning = result
         if not isinstance(new_spec, (tuple, list)) or len(new_spec) != 3 or new_spec[0] != kind:
             raise CheckFailed(f"{name}: new_spec must be ({kind!r}, new_low, new_high); got {new_spec!r}.")
-        what = f"case {i} ({kind} on [{low:.3g}, {high:.3g}], top={top})"
-        expected = f[f"new_range_{i}"]
-        ok = f[f"ok_{i}"] > 0
-        with_aborted = None
-        if not ok.all():
-            everyone = [dict(t, status="ok") for t in trials]
-            with_aborted = ("you ranked the aborted trials too; keep only status 'ok'.", everyone)
-        got = np.array(new_spec[1:], dtype=np.float64)
-        if not np.allclose(got, expected, rtol=1e-9, atol=0):
-            hint = ""
-            if kind == "log_uniform":
-                hint = (" The range is refined in log10 space: pad by pad * (log10(high) - log10(low)) "
-                        "around the best trials' log10 values, then take 10**.")
-            if with_aborted is not None:
-                best_any = max(range(len(trials)), key=lambda j: trials[j]["result"]["val_acc"])
-                if not ok[best_any]:
-                    hint = " Likely mistake: " + with_aborted[0]
-            raise CheckFailed(f"{name}: {what}: new range {got.tolist()}, expected {expected.tolist()}.{hint}")
+        if kind == "int" and not all(isinstance(v, (int, np.integer)) for v in new_spec[1:]):
+            raise CheckFailed(f"{name}: {whats[i]}: an 'int' range has integer ends; got {new_spec[1:]!r}.")
+        side = -1 if warning is not None and not isinstance(warning, str) else (
+            0 if warning is None else 1 if "lower edge" in warning else 2 if "upper edge" in warning else -1)
+        results.append((np.array(new_spec[1:], dtype=np.float64), side, warning))
+    ranges, sides = [r for r, _, _ in results], [float(s) for _, s, _ in results]
+    for i, (got, got_side, warning) in enumerate(results):
+        if not _same(got, f[f"new_range_{i}"]):
+            hint = matching_variant(REFINE_MISTAKES, n, ranges, *_refine_outputs(f, "range"), _same)
+            raise CheckFailed(f"{name}: {whats[i]}: new range {got.tolist()}, expected {f[f'new_range_{i}'].tolist()}."
+                              f"{hint}")
         side = int(f[f"side_{i}"])
-        if side == 0 and warning is not None:
-            raise CheckFailed(f"{name}: {what}: warned {warning!r}, but the best value is not within "
-                              "edge * width of either end.")
-        if side:
+        if got_side != side or (side and "x" not in warning):
+            hint = matching_variant({"default_edge": REFINE_MISTAKES["default_edge"]}, n, sides,
+                                    *_refine_outputs(f, "side"), _same)
+            if side == 0:
+                raise CheckFailed(f"{name}: {whats[i]}: warned {warning!r}, but the best value is not within "
+                                  f"edge * width of either end.{hint}")
             want = ["", "lower edge", "upper edge"][side]
-            if not isinstance(warning, str) or want not in warning or "x" not in warning:
-                raise CheckFailed(f"{name}: {what}: the best value sits at the {want} of the range; warning must "
-                                  f"be a string naming the hyperparameter and saying '{want}'; got {warning!r}.")
+            if not hint and warning is None:
+                hint = (" Likely mistake: no warning at an edge; warn when the single best trial lies within "
+                        "edge * width of either end.")
+            raise CheckFailed(f"{name}: {whats[i]}: the best value sits at the {want} of the range; warning must "
+                              f"be a string naming the hyperparameter and saying '{want}'; got {warning!r}.{hint}")
 
 
 # --------------------------------------------------------------------------
+STOP_MISTAKES = {   # variant (fixture field v_<variant>_<i> = [best_epoch, stop_epoch]) -> the likely mistake
+    "global_best": ("you took the best of the whole history; training stopped at stop_epoch, so later epochs "
+                    "were never run."),
+    "last_best": "best_epoch is the last epoch trained; it is the epoch with the best value among those seen.",
+    "ties": "a tie is not an improvement; the earliest of equal values stays best.",
+    "no_min_delta": "an improvement must beat the best by more than min_delta.",
+    "previous": ("each epoch was compared with the previous one; an improvement beats the best value so far "
+                 "(history[best_epoch])."),
+    "late_stop": ("training stops one epoch late: stop at the first epoch with epoch - best_epoch >= patience "
+                  "(not >)."),
+    "early_stop": "training stops one epoch early: stop when epoch - best_epoch >= patience, not patience - 1.",
+}
+
+
 @SUITE.graded("early_stopping", points=3)
 def test_early_stopping(early_stopping, case="visible"):
+    """Named mistakes: the best of the whole history; the last epoch as the best; ties improving;
+    min_delta ignored; compared with the previous epoch; stopping one epoch late or early; params
+    not snapshots[best_epoch]."""
     name = "early_stopping"
     f = SUITE.load(name, case)
-    for i in range(int(f["n_cases"])):
+    n = int(f["n_cases"])
+    outs, snaps = [], []
+    for i in range(n):
         history = [float(v) for v in f[f"history_{i}"]]
         patience, mode = int(f[f"patience_{i}"]), ["min", "max"][int(f[f"mode_{i}"])]
         min_delta = float(f[f"min_delta_{i}"])
@@ -84,24 +165,24 @@ def test_early_stopping(early_stopping, case="visible"):
                       min_delta=min_delta)
         if not isinstance(out, dict) or not {"best_epoch", "best_value", "stop_epoch", "params"} <= set(out):
             raise CheckFailed(f"{name} must return a dict with best_epoch, best_value, stop_epoch, params.")
+        outs.append(out)
+        snaps.append(snapshots)
+    epochs = [[out["best_epoch"], out["stop_epoch"]] for out in outs]
+    for i, out in enumerate(outs):
+        history = [float(v) for v in f[f"history_{i}"]]
+        patience, mode = int(f[f"patience_{i}"]), ["min", "max"][int(f[f"mode_{i}"])]
+        min_delta, snapshots = float(f[f"min_delta_{i}"]), snaps[i]
         best, stop = int(f[f"best_epoch_{i}"]), int(f[f"stop_epoch_{i}"])
         what = f"history {history}, patience {patience}, mode {mode!r}, min_delta {min_delta:g}"
-        if out["best_epoch"] != best:
-            hint = ""
-            values = np.array(history)
-            target = values.max() if mode == "max" else values.min()
-            ties = any(history[e] == history[best] for e in range(best + 1, stop + 1))
-            if values[out["best_epoch"]] == target and out["best_epoch"] > stop and out["stop_epoch"] == stop:
-                hint = (" Likely mistake: you took the best of the whole history; training stopped at "
-                        f"epoch {stop}, so later epochs were never run.")
-            elif ties:
-                hint = " Likely mistake: a tie is not an improvement; the earliest of equal values stays best."
-            elif min_delta:
-                hint = f" Likely mistake: an improvement must beat the best by more than min_delta = {min_delta:g}."
-            raise CheckFailed(f"{name}: {what}: best_epoch {out['best_epoch']}, expected {best}.{hint}")
-        if out["stop_epoch"] != stop:
-            raise CheckFailed(f"{name}: {what}: stop_epoch {out['stop_epoch']}, expected {stop} (stop at the first "
-                              f"epoch {patience} epochs after the best without improvement).")
+        got = epochs[i]
+        if got != [best, stop]:
+            hint = matching_variant(STOP_MISTAKES, n, epochs,
+                                    lambda v, k: [int(e) for e in f[f"v_{v}_{k}"]] if f"v_{v}_{k}" in f else None,
+                                    lambda k: [int(f[f"best_epoch_{k}"]), int(f[f"stop_epoch_{k}"])],
+                                    lambda a, b: list(a) == list(b))
+            raise CheckFailed(f"{name}: {what}: best_epoch {got[0]} and stop_epoch {got[1]}, expected {best} and "
+                              f"{stop} (stop at the first epoch {patience} epochs after the best without "
+                              f"improvement).{hint}")
         if not math.isclose(float(out["best_value"]), history[best], rel_tol=1e-12):
             raise CheckFailed(f"{name}: best_value {out['best_value']}, expected history[{best}] = {history[best]}.")
         params = out["params"]
@@ -113,12 +194,29 @@ def test_early_stopping(early_stopping, case="visible"):
         raise CheckFailed(f"{name}: without snapshots, params must be None.")
 
 
-# --------------------------------------------------------------------------
+DECAY_MISTAKES = {   # variant (fixture field v_<variant>_<i>) -> the likely mistake
+    "no_reset": ("after a reduction the count of epochs without improvement restarts at 0, so the next "
+                 "reduction needs another `patience` epochs."),
+    "best_reset": "the best value is kept after a reduction; only the count restarts.",
+    "late": "the rate is cut when the count reaches patience (>=), not one epoch later.",
+    "ties": "a tie is not an improvement (the same rule as early_stopping).",
+    "previous": "each epoch was compared with the previous one; an improvement beats the best value so far.",
+    "before": ("the list holds the rate to use after each epoch (its last entry is the rate for the next "
+               "epoch), not the rate used during it."),
+    "no_min_delta": "an improvement must beat the best by more than min_delta.",
+}
+
+
 @SUITE.graded("decay_on_plateau", points=2)
 def test_decay_on_plateau(decay_on_plateau, case="visible"):
+    """Named mistakes: the count not reset after a reduction; the best reset after a reduction; the
+    cut one epoch late; ties improving; compared with the previous epoch; the rates shifted by one
+    epoch; min_delta ignored."""
     name = "decay_on_plateau"
     f = SUITE.load(name, case)
-    for i in range(int(f["n_cases"])):
+    n = int(f["n_cases"])
+    all_rates = []
+    for i in range(n):
         history = [float(v) for v in f[f"history_{i}"]]
         lr, factor = float(f[f"lr_{i}"]), float(f[f"factor_{i}"])
         patience, mode = int(f[f"patience_{i}"]), ["min", "max"][int(f[f"mode_{i}"])]
@@ -127,16 +225,20 @@ def test_decay_on_plateau(decay_on_plateau, case="visible"):
                         min_delta=min_delta)
         if not isinstance(rates, (list, tuple, np.ndarray)) or len(rates) != len(history):
             raise CheckFailed(f"{name} must return a list with one learning rate per epoch ({len(history)}).")
-        got = np.asarray(rates, dtype=np.float64)
+        all_rates.append(np.asarray(rates, dtype=np.float64))
+    for i, got in enumerate(all_rates):
+        history = [float(v) for v in f[f"history_{i}"]]
+        lr, factor = float(f[f"lr_{i}"]), float(f[f"factor_{i}"])
+        patience, mode = int(f[f"patience_{i}"]), ["min", "max"][int(f[f"mode_{i}"])]
+        min_delta = float(f[f"min_delta_{i}"])
         expected = f[f"rates_{i}"]
         what = (f"history {history}, learning_rate {lr:g}, factor {factor:g}, patience {patience}, "
                 f"mode {mode!r}, min_delta {min_delta:g}")
         if not np.allclose(got, expected, rtol=1e-9, atol=0):
             j = int(np.argmax(~np.isclose(got, expected, rtol=1e-9, atol=0)))
-            hint = ""
-            if got[j] < expected[j] and j > 0 and np.isclose(got[j - 1], expected[j - 1]):
-                hint = (" Likely mistake: after a reduction the count of epochs without improvement restarts "
-                        "at 0, so the next reduction needs another `patience` epochs.")
+            hint = matching_variant(DECAY_MISTAKES, n, all_rates,
+                                    lambda v, k: f[f"v_{v}_{k}"] if f"v_{v}_{k}" in f else None,
+                                    lambda k: f[f"rates_{k}"], _same)
             raise CheckFailed(f"{name}: {what}: rates {got.tolist()}, expected {expected.tolist()}; first "
                               f"difference after epoch {j}.{hint}")
 
