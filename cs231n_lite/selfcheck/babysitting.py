@@ -367,42 +367,5 @@ def test_overfit_small_subset(overfit_small_subset, case="visible"):
                 raise CheckFailed(f"{name}: '{key}' must be the training history returned by train_fn.")
 
 
-# --------------------------------------------------------------------------
-def check_lr_sweep(lr_results):
-    """Visible check of the student-written learning-rate sweep (not graded); prints PASS or FAIL.
-
-    lr_results: dict learning rate -> list of training losses (the Solver's
-    loss_history), for at least 1e-6, a useful rate in [1e-3, 1e-1] and 1e6.
-    Returns True when it passes.
-    """
-    problems = []
-    if not isinstance(lr_results, dict) or not lr_results:
-        print("FAIL lr_results must be a dict {learning rate: loss history}.")
-        return False
-    rates = sorted(float(r) for r in lr_results)
-    hist = {float(r): np.asarray(v, dtype=np.float64) for r, v in lr_results.items()}
-    if 1e-6 not in hist or 1e6 not in hist:
-        problems.append("include the extremes 1e-6 and 1e6")
-    else:
-        low = hist[1e-6]
-        if low.size < 50:
-            problems.append("train at least 50 iterations at 1e-6")
-        elif abs(low[0] - low[-10:].mean()) > 0.05 * low[0]:
-            problems.append("at 1e-6 the loss should barely move; did you set optim_config={'learning_rate': lr}?")
-        high = hist[1e6]
-        if high.size >= 50 and np.all(np.isfinite(high)) and high.max() < 3 * high[0]:
-            problems.append("at 1e6 the loss should explode (NaN/inf or above 3x its start) and the Solver stop")
-    useful = [r for r in rates if 1e-3 <= r <= 1e-1]
-    if not useful:
-        problems.append("include at least one rate between 1e-3 and 1e-1")
-    elif not any(np.all(np.isfinite(hist[r])) and hist[r][-10:].mean() < 0.7 * hist[r][0] for r in useful):
-        problems.append("no rate in [1e-3, 1e-1] lowered the loss by 30%; train longer (200 iterations)")
-    if problems:
-        print("FAIL " + "; ".join(problems) + ".")
-        return False
-    print(f"PASS the sweep covers {', '.join(f'{r:g}' for r in rates)}: 1e-6 barely moves, 1e6 explodes, "
-          "and a rate in [1e-3, 1e-1] trains.")
-    return True
-
-
-from .monitoring import HINTS, synthetic_curves, test_diagnose_loss_curve, test_update_weight_ratio  # noqa: E402,F401
+from .monitoring import (HINTS, check_lr_sweep, synthetic_curves, test_diagnose_loss_curve,  # noqa: E402,F401
+                         test_update_weight_ratio)

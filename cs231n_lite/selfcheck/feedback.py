@@ -11,7 +11,6 @@ output matches a known wrong variant, the likely mistake:
     (absolute error 4.20e-01, relative error 1.00e+00 > 1e-08), where x = 0; 4 of 20
     entries differ. Likely mistake: your gradient passes through where x == 0; ...
 """
-import re
 import textwrap
 import traceback
 import warnings
@@ -19,11 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
+from .explain import SELFCHECK_DIR, broken_file_message, explain_not_implemented  # noqa: F401  (re-exported)
+
 # An entry is wrong only if its absolute error also exceeds tol * ATOL_SCALE *
 # (largest |expected|): see expect_array for why.
 ATOL_SCALE = 1e-3
-# Frames from files in this folder are the test library's: students never see them.
-SELFCHECK_DIR = Path(__file__).resolve().parent
+# Frames from files in SELFCHECK_DIR are the test library's: students never see them.
+
 # Lines of a message as Jupyter shows it: nbgrader's Validate cuts every line of an error at
 # Validator.width - 3 characters (87 by default), 4 of which are its indent.
 SHOWN_WIDTH = 80
@@ -150,80 +151,6 @@ def _argument_label(fn, where):
     except (TypeError, ValueError, IndexError):
         label = f"argument {int(head) + 1}"
     return label + (f" (its item [{rest}" if rest else "")
-
-
-STUB = re.compile(r"^(?P<function>\w+) is not implemented yet(?P<rest>.*)$", re.S)
-
-
-def explain_not_implemented(name, exc):
-    """The message for a function that raised NotImplementedError.
-
-    The release's stubs say '<function> is not implemented yet: write it in
-    ...'. The function's own stub is shown as it is (under the caller's
-    name, which may add a note). A stub of *another* graded function says
-    which one stops the check and what the grader does there: the
-    reference runs in place of a declared dependency (``uses``), the
-    student's own code everywhere else. Any other message is quoted.
-    """
-    from .registry import REGISTRY
-
-    text = str(exc).strip().rstrip(".")
-    function = name.split(" ")[0]
-    stub = STUB.match(text)
-    if stub and stub["function"] != function:
-        other, rest = stub["function"], stub["rest"].strip().lstrip(":").strip()
-        detail = f" ({rest})" if rest else ""
-        message = f"{function} cannot be checked yet: {other} is not implemented yet{detail}, and {function} needs it."
-        spec = REGISTRY.get(function)
-        if spec is not None and other in spec.uses:
-            message += (f" When graded, the reference {other} runs in its place, so {function} earns its "
-                        f"points on its own; write {other} to check {function} here.")
-        elif other in REGISTRY:
-            message += f" When graded, your own {other} runs here too."
-        return message
-    if text.startswith(f"{function} is not implemented"):
-        return f"{name}{text[len(function):]}."
-    return f"{name} is not implemented yet ({text})." if text else f"{name} is not implemented yet."
-
-
-PACKAGE_DIR = SELFCHECK_DIR.parent
-
-
-def _inside_package(filename):
-    """Whether a file is one of the package's own modules (the test library excluded)."""
-    try:
-        path = Path(filename).resolve()
-    except (OSError, TypeError, ValueError):
-        return False
-    return PACKAGE_DIR in path.parents and SELFCHECK_DIR not in (path, *path.parents)
-
-
-def _where(path, line):
-    try:
-        shown = Path(path).resolve().relative_to(PACKAGE_DIR.parent)
-    except (ValueError, TypeError, OSError):
-        shown = path
-    return f"{shown} line {line}"
-
-
-def broken_file_message(name, exc):
-    """The message of a check stopped by a file that does not parse or import; None for any other error.
-
-    A SyntaxError (or IndentationError) names its file, line and text; any
-    other exception raised while a module of the package was being
-    imported names the innermost line of the package where it happened.
-    """
-    if isinstance(exc, SyntaxError) and exc.filename and _inside_package(exc.filename):
-        text = (exc.text or "").strip()
-        shown = f": `{text}`" if text else ""
-        return (f"{name} cannot be checked: {_where(exc.filename, exc.lineno)} is not valid Python "
-                f"({exc.msg}){shown}. Nothing in that file runs until it is fixed.")
-    frames = [frame for frame in traceback.extract_tb(exc.__traceback__) if _inside_package(frame.filename)]
-    if not any(frame.name == "<module>" for frame in frames):
-        return None
-    frame = frames[-1]
-    return (f"{name} cannot be checked: importing {_where(frame.filename, frame.lineno)} failed with "
-            f"{type(exc).__name__}: {exc}. Nothing in that file runs until it is fixed.")
 
 
 def expect_outputs(name, result, output_names):

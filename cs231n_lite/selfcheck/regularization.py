@@ -27,6 +27,8 @@ BIASES = ("L2 applied to biases (or to batchnorm's gamma / beta): only the weigh
 
 @SUITE.graded("l2_penalty", points=2, module="regularization")
 def test_l2_penalty(l2_penalty, case="visible"):
+    """Named mistakes: biases, gamma or beta decayed; the 0.5 missing or counted twice in the loss or
+    the gradient; 2 * reg * W; grads missing the parameters that are not decayed."""
     name = "l2_penalty"
     f = SUITE.load(name, case)
     names, reg = [str(n) for n in f["names"]], float(f["reg"])
@@ -44,8 +46,10 @@ def test_l2_penalty(l2_penalty, case="visible"):
     ])
     if not isinstance(grads, dict) or set(grads) != set(names):
         got = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
-        raise CheckFailed(f"{name}: grads must be a dict with one entry per parameter, {names}; got {got}. "
-                          "Parameters that are not decayed get zeros.")
+        hint = (" Likely mistake: the parameters that are not decayed were left out; they get zeros "
+                "(np.zeros_like)." if isinstance(grads, dict) and set(grads) < set(names) else
+                " Parameters that are not decayed get zeros.")
+        raise CheckFailed(f"{name}: grads must be a dict with one entry per parameter, {names}; got {got}.{hint}")
     for n in names:
         p = params[n]
         if n.startswith("W"):
@@ -74,6 +78,9 @@ def _dropout_out(name, fn, x, param, what):
 
 @SUITE.graded("dropout_forward", points=3)
 def test_dropout_forward(dropout_forward, case="visible"):
+    """Named mistakes: test mode rescaled; the drop probability used as the keep probability; kept
+    units not rescaled, multiplied by keep_prob or divided by 1 - keep_prob; the cache's mask not a
+    boolean array of the kept units; the global np.random state, or the seed / rng ignored."""
     name = "dropout_forward"
     f = SUITE.load(name, case)
     p, shape = float(f["keep_prob"]), tuple(int(s) for s in f["shape"])
@@ -116,8 +123,12 @@ def test_dropout_forward(dropout_forward, case="visible"):
                           f"{type(cache).__name__}.")
     mask = np.asarray(cache[1]) if cache[1] is not None else None
     if mask is None or mask.shape != x.shape or mask.dtype != bool or not np.array_equal(mask, kept):
+        hint = ""
+        if mask is not None and mask.shape == x.shape and np.allclose(mask, kept / p):
+            hint = (" Likely mistake: the cache holds the scaled mask (mask / keep_prob); keep the boolean "
+                    "mask, dropout_backward does its own scaling.")
         raise CheckFailed(f"{name}: the cache's mask must be a boolean array of x's shape, True exactly "
-                          "where the unit was kept (out != 0), so that dropout_backward uses the same mask.")
+                          f"where the unit was kept (out != 0), so that dropout_backward uses the same mask.{hint}")
 
     # reproducibility: the seed, or the rng, decides the mask; the global state is not used
     saved = np.random.get_state()
@@ -132,9 +143,9 @@ def test_dropout_forward(dropout_forward, case="visible"):
     finally:
         np.random.set_state(saved)
     if not np.array_equal(again, out):
-        raise CheckFailed(f"{name}: two calls with the same dropout_param['seed'] gave different masks. Draw "
-                          "the mask from the Generator the param names (its 'rng', or one made from its "
-                          "'seed'), never from np.random's global state.")
+        raise CheckFailed(f"{name}: two calls with the same dropout_param['seed'] gave different masks. Likely "
+                          "mistake: the mask was drawn from np.random's global state; draw it from the Generator "
+                          "the param names (its 'rng', or one made from its 'seed').")
     if np.array_equal(other, out):
         raise CheckFailed(f"{name}: two different seeds gave the same mask; draw the mask from the seed's Generator.")
     if not np.array_equal(with_rng_a, with_rng_b):
@@ -149,6 +160,8 @@ def test_dropout_forward(dropout_forward, case="visible"):
 
 @SUITE.graded("dropout_backward", points=2)
 def test_dropout_backward(dropout_backward, case="visible"):
+    """Named mistakes: not rescaled, divided by 1 - keep_prob, multiplied by keep_prob; the mask not
+    applied; the dropout ignored; rescaled in test mode."""
     name = "dropout_backward"
     f = SUITE.load(name, case)
     dout, mask, p = f["dout"], f["mask"].astype(bool), float(f["keep_prob"])

@@ -13,7 +13,8 @@ import difflib
 import importlib
 import sys
 
-from .feedback import CheckFailed, broken_file_message, explain_not_implemented
+from .explain import broken_file_message, explain_not_implemented
+from .feedback import CheckFailed
 from .fixtures import NOT_IN_GRADER
 from .registry import REGISTRY
 

@@ -50,13 +50,26 @@ def build(case, seed):
                              "epsilon": loguniform(1e-4, 1e-2)},
                  "adam": {"learning_rate": loguniform(1e-3, 1e-1), "beta1": rng.uniform(0.7, 0.95),
                           "beta2": rng.uniform(0.85, 0.99), "epsilon": loguniform(1e-4, 1e-2)}}
+    state_keys = {"momentum_update": ("velocity",), "nesterov_momentum": ("velocity",), "adagrad": ("cache",),
+                  "rmsprop": ("cache",), "adam": ("m", "v")}
     for name, h in hyper.items():
         rule = getattr(optim, name)
         w0, dws = rng.standard_normal(shape), gradients()
-        ws, _ = _trajectory(rule, w0, dws, dict(h))
+        ws, config = _trajectory(rule, w0, dws, dict(h))
         ws_default, _ = _trajectory(rule, w0, dws, None)
         f = {"w0": w0, "dws": dws, "ws": ws, "ws_default": ws_default,
              "hyper_names": np.array(sorted(h)), "hyper_values": np.array([h[k] for k in sorted(h)])}
+        for key in state_keys[name]:            # the state the docstring says config holds
+            f[f"state_{key}"] = config[key]
+        if name in ("momentum_update", "nesterov_momentum"):
+            # a schedule sets config['learning_rate'] before each step: the velocity must hold the rate
+            lrs = h["learning_rate"] * 0.6 ** np.arange(steps)
+            w, config, out = w0.copy(), dict(h), []
+            for lr, dw in zip(lrs, dws):
+                config["learning_rate"] = float(lr)
+                w, config = rule(w, dw, config)
+                out.append(w)
+            f["schedule_lrs"], f["ws_schedule"] = lrs, np.array(out)
         if name == "adam":   # resume from a state saved after t0 steps
             t0 = 3 if visible else int(rng.integers(2, 20))
             m0, v0 = 0.1 * rng.standard_normal(shape), 0.1 * rng.uniform(0.1, 1.0, shape)
