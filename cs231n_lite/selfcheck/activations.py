@@ -164,7 +164,7 @@ def test_leaky_relu_forward(leaky_relu_forward, case="visible"):
     name = "leaky_relu_forward"
     f = SUITE.load(name, case)
     x, alpha = f["x"], float(f["alpha"])
-    kwargs = {} if f.get("use_default", False) else {"alpha": alpha}
+    kwargs = {"alpha": alpha}          # never the default 0.01: an ignored alpha shows
     mistakes = [
         ("alpha was applied on the positive side: the slope is 1 for x > 0 and alpha for x <= 0.",
          np.where(x > 0, alpha * x, x)),
@@ -235,7 +235,7 @@ def test_elu_forward(elu_forward, case="visible"):
     name = "elu_forward"
     f = SUITE.load(name, case)
     x, alpha = f["x"], float(f["alpha"])
-    kwargs = {} if f.get("use_default", False) else {"alpha": alpha}
+    kwargs = {"alpha": alpha}          # never the default 1.0
     with np.errstate(all="ignore"):
         neg = np.exp(np.minimum(x, 0))
         _forward(name, elu_forward, f, (x,), kwargs, mistakes=[

@@ -76,7 +76,9 @@ def load(topic, function, case="visible"):
     Parameters
     ----------
     topic : str
-        'activations', 'normalization' or 'preprocessing'.
+        A fixture topic: 'activations', 'preprocessing', 'normalization',
+        'hyperopt' or 'optimization' (one case builder each in
+        grading/judge/cases/).
     function : str
         The graded function, e.g. 'relu_backward'.
     case : {'visible', 'hidden'}
