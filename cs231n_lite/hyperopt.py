@@ -71,10 +71,10 @@ def sample_config(space, rng):
     - rng: numpy.random.Generator
 
     Returns:
-    - dict name -> value, with the same keys as space: a Python float for
+    - dict name -> value, with the same keys as space: a float for
       'log_uniform' and 'uniform' (log_uniform drawn with ``log_uniform``),
-      a Python int for 'int' (low..high, both included), one of the listed
-      values for 'choice'
+      an integer for 'int' (low..high, both included, each equally likely),
+      one of the listed values for 'choice' (each equally likely)
     """
     for name, spec in space.items():
         _check_spec(name, spec)
@@ -229,9 +229,9 @@ def refine_range(trials, key, space, metric="val_acc", top=5, edge=0.1, pad=0.1)
 
     Returns a tuple of:
     - new_spec: (kind, new_low, new_high), same kind as space[key]; low/high
-      are Python floats (ints for 'int')
-    - warning: None, or a string that names key, says 'lower edge' or
-      'upper edge', and quotes the best value and the sampled range
+      are floats (integers for 'int')
+    - warning: None, or a string that names key and says 'lower edge' or
+      'upper edge' (it may also quote the best value and the sampled range)
     """
     spec = space[key]
     _check_spec(key, spec)

@@ -137,11 +137,13 @@ def layer_output_variances(model, X):
 def lsuv_init(model, X, tol=0.1, max_iter=10):
     """Layer-sequential unit-variance initialization (Mishkin & Matas, 2016).
 
-    Starts every weight matrix orthonormal, then, from the first layer to
-    the last, rescales W_i (and b_i) by 1 / sqrt(Var(out_i)) on the batch X
-    until the variance of that layer's affine output is within 1 +/- tol,
-    or max_iter rescalings were made. Later layers see the already
-    rescaled earlier layers.
+    Starts every weight matrix orthonormal (given code), then, from the
+    first layer to the last, rescales W_i and b_i by the same factor
+    1 / sqrt(Var(out_i)), Var(out_i) measured on the batch X, until the
+    variance of that layer's affine output is within 1 +/- tol, making at
+    most max_iter rescalings per layer (max_iter=0 leaves the orthonormal
+    start as it is). Each layer is measured after the earlier layers were
+    rescaled.
 
     Inputs:
     - model: a FullyConnectedNet; its params are changed in place

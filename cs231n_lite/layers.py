@@ -2,8 +2,10 @@
 
 Every ``*_forward`` returns ``(out, cache)``; every ``*_backward(dout, cache)``
 returns the gradients with respect to the forward's inputs, in input order.
-What a cache holds is part of each function's contract: it is written outside
-the solution blocks so that the tests can build it themselves.
+What a cache holds is part of each function's contract: it is documented in
+the forward's docstring, written outside the solution blocks where it can be,
+and checked by the forward's test; the backward's test builds the cache
+itself in that layout, so a bug in a forward pass never costs the backward.
 """
 import numpy as np
 
@@ -85,7 +87,7 @@ def sigmoid_forward(x):
 
     Returns a tuple of:
     - out: array of the same shape and dtype as x, values in [0, 1]
-    - cache: (x, out)
+    - cache: (x, out), the layout sigmoid_backward receives
     """
     ### BEGIN SOLUTION
     out = np.empty(np.shape(x), dtype=np.result_type(x, 1.0))
@@ -124,7 +126,7 @@ def tanh_forward(x):
 
     Returns a tuple of:
     - out: array of the same shape as x, values in [-1, 1]
-    - cache: (x, out)
+    - cache: (x, out), the layout tanh_backward receives
     """
     ### BEGIN SOLUTION
     out = np.tanh(x)
@@ -158,7 +160,7 @@ def relu_forward(x):
 
     Returns a tuple of:
     - out: array of the same shape as x
-    - cache: x
+    - cache: x itself, the layout relu_backward receives
     """
     ### BEGIN SOLUTION
     out = np.maximum(0, x)
@@ -196,7 +198,7 @@ def leaky_relu_forward(x, alpha=0.01):
 
     Returns a tuple of:
     - out: array of the same shape as x
-    - cache: (x, alpha)
+    - cache: (x, alpha), the layout leaky_relu_backward receives
     """
     ### BEGIN SOLUTION
     out = np.where(x > 0, x, alpha * x)
@@ -231,7 +233,7 @@ def prelu_forward(x, alpha):
 
     Returns a tuple of:
     - out: shape (N, D); out[i, j] = x[i, j] if x[i, j] > 0 else alpha[j] * x[i, j]
-    - cache: (x, alpha)
+    - cache: (x, alpha), the layout prelu_backward receives
     """
     ### BEGIN SOLUTION
     out = np.where(x > 0, x, alpha * x)
@@ -270,7 +272,7 @@ def elu_forward(x, alpha=1.0):
 
     Returns a tuple of:
     - out: array of the same shape as x
-    - cache: (x, alpha)
+    - cache: (x, alpha), the layout elu_backward receives
     """
     ### BEGIN SOLUTION
     # exp only of the non-positive part: no overflow for large positive x
@@ -309,7 +311,8 @@ def maxout_forward(x, w, b):
 
     Returns a tuple of:
     - out: shape (N, M)
-    - cache: (x, w, b, z) where z, shape (N, M, K), holds all pieces
+    - cache: (x, w, b, z), the layout maxout_backward receives, where z,
+      shape (N, M, K), holds every piece: z[n, m, k] = x[n] @ w[:, m, k] + b[m, k]
     """
     ### BEGIN SOLUTION
     z = np.einsum("nd,dmk->nmk", x, w) + b
@@ -327,7 +330,7 @@ def maxout_backward(dout, cache):
 
     Inputs:
     - dout: upstream gradient, shape (N, M)
-    - cache: (x, w, b, z) from maxout_forward
+    - cache: (x, w, b, z) from maxout_forward; z (N, M, K) holds every piece
 
     Returns a tuple of:
     - dx: shape (N, D)

@@ -31,7 +31,10 @@ def batchnorm_forward(x, gamma, beta, bn_param):
     Returns a tuple of:
     - out: shape (N, D), dtype of x
     - cache: (x_hat, gamma, inv_std) in train mode, where x_hat (N, D) is
-      the normalized x and inv_std (D,) = 1 / sqrt(var + eps); None in test mode
+      the normalized x, (x - mean) * inv_std, and inv_std (D,) =
+      1 / sqrt(var + eps); None in test mode. This is the layout
+      batchnorm_backward and batchnorm_backward_alt receive (their tests
+      build it themselves; this function's test checks it).
     """
     mode = bn_param["mode"]
     eps = bn_param.setdefault("eps", 1e-5)
@@ -70,11 +73,14 @@ def batchnorm_backward(dout, cache):
 
     Inputs:
     - dout: upstream gradient, shape (N, D)
-    - cache: (x_hat, gamma, inv_std) from batchnorm_forward
+    - cache: (x_hat, gamma, inv_std) from batchnorm_forward: x_hat (N, D)
+      the normalized input, gamma (D,), inv_std (D,) = 1 / sqrt(var + eps).
+      The cache holds neither x nor mean: rebuild what you need from it,
+      x - mean = x_hat / inv_std (and var + eps = inv_std ** -2).
 
     Returns a tuple of:
     - dx: shape (N, D)
-    - dgamma, dbeta: shape (D,)
+    - dgamma, dbeta: shape (D,), summed over the batch
     """
     x_hat, gamma, inv_std = cache
     N = dout.shape[0]
@@ -97,7 +103,7 @@ def batchnorm_backward_alt(dout, cache):
 
     dx = gamma * inv_std / N * (N * dout - sum_i dout - x_hat * sum_i(dout * x_hat))
 
-    Inputs / Returns: as batchnorm_backward.
+    Inputs / Returns: as batchnorm_backward (the same cache, (x_hat, gamma, inv_std)).
     """
     x_hat, gamma, inv_std = cache
     N = dout.shape[0]
@@ -121,7 +127,9 @@ def layernorm_forward(x, gamma, beta, ln_param):
 
     Returns a tuple of:
     - out: shape (N, D), dtype of x
-    - cache: (x_hat, gamma, inv_std) with inv_std of shape (N, 1)
+    - cache: (x_hat, gamma, inv_std): x_hat (N, D) the normalized x,
+      gamma (D,), inv_std of shape (N, 1), one per example; the layout
+      layernorm_backward receives (its test builds it; this test checks it)
     """
     eps = ln_param.get("eps", 1e-5)
     ### BEGIN SOLUTION
@@ -140,7 +148,8 @@ def layernorm_backward(dout, cache):
 
     Inputs:
     - dout: shape (N, D)
-    - cache: (x_hat, gamma, inv_std) from layernorm_forward
+    - cache: (x_hat, gamma, inv_std) from layernorm_forward; inv_std (N, 1),
+      x - mean = x_hat / inv_std per example
 
     Returns a tuple of:
     - dx: shape (N, D)
@@ -171,8 +180,12 @@ def spatial_batchnorm_forward(x, gamma, beta, bn_param):
 
     Returns a tuple of:
     - out: shape (N, C, H, W)
-    - cache: what spatial_batchnorm_backward needs (the batchnorm cache of
-      the reshaped input)
+    - cache: the cache batchnorm_forward returns for the (N * H * W, C)
+      matrix whose rows are the positions (n, h, w) in that order and whose
+      columns are the channels (x.transpose(0, 2, 3, 1).reshape(-1, C)):
+      (x_hat, gamma, inv_std) with x_hat (N * H * W, C), inv_std (C,).
+      spatial_batchnorm_backward receives this layout (its test builds it;
+      this test checks it).
     """
     N, C, H, W = x.shape
     ### BEGIN SOLUTION
@@ -188,7 +201,8 @@ def spatial_batchnorm_backward(dout, cache):
 
     Inputs:
     - dout: shape (N, C, H, W)
-    - cache: from spatial_batchnorm_forward
+    - cache: (x_hat, gamma, inv_std) from spatial_batchnorm_forward, x_hat
+      (N * H * W, C) with rows in (n, h, w) order
 
     Returns a tuple of:
     - dx: shape (N, C, H, W)

@@ -55,7 +55,7 @@ def momentum_update(w, dw, config=None):
 
     Returns a tuple of:
     - next_w: the updated weights, same shape as w
-    - config: the same dict, velocity updated
+    - config: the config dict, velocity updated
     """
     config = {} if config is None else config
     config.setdefault("learning_rate", 1e-2)

@@ -66,8 +66,9 @@ def subtract_channel_mean(X, channel_mean, layout="NHWC"):
     """Subtract a per-channel mean (from fit_channel_mean) from images.
 
     Inputs:
-    - X: images in `layout`
-    - channel_mean: shape (C,)
+    - X: images in `layout`, any split
+    - channel_mean: from fit_channel_mean, shape (C,)
+    - layout: 'NHWC' or 'NCHW' (the channels are axis 3 or axis 1)
 
     Returns:
     - shape of X, float64
@@ -83,9 +84,10 @@ def subtract_channel_mean(X, channel_mean, layout="NHWC"):
 def fit_standardize(X, min_std=1e-8):
     """Per-feature mean and standard deviation of the training data.
 
-    A feature that is constant in the training data (std < min_std, e.g. a
-    border pixel that is always 0) gets std 1, so that standardizing leaves
-    it at 0 instead of dividing by zero.
+    A feature that is (nearly) constant in the training data, std < min_std
+    (strictly: a std equal to min_std is used as it is), e.g. a border pixel
+    that is always 0, gets std 1, so that standardizing leaves it at 0
+    instead of dividing by (almost) zero.
 
     Inputs:
     - X: training data, shape (N, D)
@@ -120,6 +122,9 @@ def standardize(X, stats):
 
 def fit_minmax(X):
     """Per-feature minimum and maximum of the training data.
+
+    Inputs:
+    - X: training data, shape (N, D)
 
     Returns:
     - stats: dict with 'min' and 'max', each of shape (D,)

@@ -14,9 +14,14 @@ from cs231n_lite.selfcheck.fixtures import install_hidden
 from grading.classwide.grade import autograde
 from grading.release.course import build_release
 from grading.judge.hidden import HiddenSource
-from grading.release.samples import Edit, Variant, make_submissions
+from grading.release.samples import Append, Edit, Variant, make_submissions
 
 import variants
+
+# Appended to the student's copy of a selfcheck topic: every registered test becomes a no-op.
+TESTS_PASS_EVERYTHING = ("from .registry import REGISTRY as _R\n"
+                         "for _n, _s in list(_R.items()):\n"
+                         "    _R[_n] = type(_s)(_s.name, _s.module, _s.notebook, _s.points, lambda *a, **k: None, _s.uses)\n")
 
 # Variants beyond the three samples of the main job, each probing one promise of the grader.
 EXTRA_VARIANTS = {
@@ -44,9 +49,7 @@ EXTRA_VARIANTS = {
         delete_cells=("test_relu_forward", "test_xavier_init")),
     "tampered_tests": Variant(
         "untouched stubs, test library edited to pass everything", "untouched",
-        (Edit("cs231n_lite/selfcheck/activations.py",
-              '    return graded(name, module="layers", notebook=NOTEBOOK, points=points, uses=uses)\n',
-              '    return lambda test: graded(name, "layers", NOTEBOOK, points)(lambda *a, **k: None)\n'),)),
+        (Append("cs231n_lite/selfcheck/activations.py", TESTS_PASS_EVERYTHING),)),
 }
 def failure_message(test, wrong, case="visible"):
     """The CheckFailed message a test gives a wrong implementation (fails if none is raised)."""

@@ -6,17 +6,9 @@ from cs231n_lite import babysit as B
 from cs231n_lite.classifiers import FullyConnectedNet
 from cs231n_lite.data import flatten_scaled, load_fashion_mnist_small
 from cs231n_lite.selfcheck import babysitting as T
+from cs231n_lite.selfcheck.monitoring import synthetic_curves
 from cs231n_lite.solver import Solver
 from conftest import failure_message
-
-NAMES = ["expected_initial_loss", "check_initial_loss", "check_model_gradients",
-         "overfit_small_subset", "diagnose_loss_curve", "update_weight_ratio"]
-
-
-@pytest.mark.parametrize("case", ["visible", "hidden"])
-@pytest.mark.parametrize("name", NAMES)
-def test_reference_passes(name, case):
-    getattr(T, f"test_{name}")(getattr(B, name), case=case)
 
 
 # ---- wrong variants -------------------------------------------------------
@@ -113,8 +105,8 @@ CASES = [
     (T.test_check_initial_loss, lambda loss, c, tol=0.1: B.check_initial_loss(loss, c, 0.1), "tol"),
     (T.test_check_model_gradients, one_sided, "one-sided differences"),
     (T.test_check_model_gradients, over_analytic, "divided by one gradient only"),
-    (T.test_check_model_gradients, sampled_with_replacement, "Check every entry"),
-    (T.test_check_model_gradients, not_restored, "restore each entry"),
+    (T.test_check_model_gradients, sampled_with_replacement, "distinct entries of"),
+    (T.test_check_model_gradients, not_restored, "perturbed in place and not restored"),
     (T.test_overfit_small_subset, overfit_whole_set, "trained on the whole set"),
     (T.test_overfit_small_subset, overfit_with_reg, "regularization off"),
     (T.test_overfit_small_subset, overfit_max, "final accuracy is 1.0"),
@@ -137,7 +129,7 @@ def test_detector_names_the_mistake(test, wrong, phrase, case):
 def test_synthetic_curves_hold_for_many_seeds():
     """The hidden regime's curves are labelled right by the reference for any seed."""
     for seed in range(300):
-        for description, want, losses in T.synthetic_curves(np.random.default_rng([seed, 7])):
+        for description, want, losses, _ in synthetic_curves(np.random.default_rng([seed, 7])):
             assert B.diagnose_loss_curve(losses) == want, (seed, description)
 
 

@@ -7,27 +7,10 @@ import pytest
 
 from cs231n_lite import hyperopt as H
 from cs231n_lite.classifiers import FullyConnectedNet
-from cs231n_lite.selfcheck import REGISTRY
 from cs231n_lite.selfcheck import hyperopt as T
 from cs231n_lite.selfcheck.fixtures import install_hidden
 from conftest import failure_message
 from grading.judge.hidden import HiddenSource
-
-NAMES = ["log_uniform", "sample_config", "trial_status", "random_search", "grid_search",
-         "refine_range", "early_stopping", "decay_on_plateau"]
-
-
-def test_registry_points():
-    assert {n: REGISTRY[n].points for n in NAMES} == {
-        "log_uniform": 2, "sample_config": 2, "trial_status": 2, "random_search": 3, "grid_search": 2,
-        "refine_range": 3, "early_stopping": 3, "decay_on_plateau": 2}
-    assert {REGISTRY[n].module for n in NAMES} == {"hyperopt"}
-
-
-@pytest.mark.parametrize("case", ["visible", "hidden"])
-@pytest.mark.parametrize("name", NAMES)
-def test_reference_passes(name, case):
-    getattr(T, f"test_{name}")(getattr(H, name), case=case)
 
 
 @pytest.mark.parametrize("name", ["log_uniform", "sample_config", "random_search"])
@@ -204,8 +187,8 @@ CASES = [
     (T.test_trial_status, status_no_nan_check, "must be detected first"),
     (T.test_random_search, random_search_one_config, "drawn once, outside the loop"),
     (T.test_random_search, random_search_own_rng, "(already used) Generator"),
-    (T.test_random_search, random_search_no_status, "Use trial_status"),
-    (T.test_random_search, random_search_linear, "draw configs with sample_config"),
+    (T.test_random_search, random_search_no_status, "the status must be trial_status"),
+    (T.test_random_search, random_search_linear, "the configs do not come from sample_config"),
     (T.test_grid_search, grid_search_first_fastest, "the last key vary fastest"),
     (T.test_refine_range, refine_linear, "refined in log10 space"),
     (T.test_refine_range, refine_with_aborted, "ranked the aborted trials too"),

@@ -10,14 +10,6 @@ from cs231n_lite.selfcheck.fixtures import install_hidden
 from conftest import failure_message
 from grading.judge.hidden import HiddenSource
 
-NAMES = ["zeros_init", "small_random_init", "xavier_init", "glorot_uniform_init", "he_init", "lsuv_init"]
-
-
-@pytest.mark.parametrize("case", ["visible", "hidden"])
-@pytest.mark.parametrize("name", NAMES)
-def test_reference_passes(name, case):
-    getattr(T, f"test_{name}")(getattr(init, name), case=case)
-
 
 def test_reference_distributions():
     rng = np.random.default_rng(3)
@@ -91,6 +83,9 @@ def zeros_int(fan_in, fan_out):
 
 
 def lsuv_dividing_by_variance(model, X, tol=0.1, max_iter=10):
+    rng = np.random.default_rng(0)            # the given orthonormal start
+    for i in range(1, model.num_layers + 1):
+        model.params[f"W{i}"] = init.orthonormal_init(*model.params[f"W{i}"].shape, rng)
     variances = []
     for i in range(1, model.num_layers + 1):
         for _ in range(max_iter):
@@ -114,7 +109,7 @@ CASES = [
     (T.test_he_init, he_transposed, "you returned (fan_out, fan_in)"),
     (T.test_small_random_init, small_random_uniform, "a Gaussian has 68.3%"),
     (T.test_zeros_init, zeros_int, "dtype int64, expected float64"),
-    (T.test_lsuv_init, lsuv_dividing_by_variance, "a factor 1 / variance oscillates"),
+    (T.test_lsuv_init, lsuv_dividing_by_variance, "Likely mistake: a factor 1 / variance"),
 ]
 
 
@@ -123,10 +118,10 @@ def test_detector_names_the_mistake(test, wrong, phrase):
     assert phrase in failure_message(test, wrong)
 
 
-def test_ignored_std_is_caught_by_the_hidden_test():
-    T.test_small_random_init(small_random_ignoring_std)        # visible std is the default
+@pytest.mark.parametrize("case", ["visible", "hidden"])
+def test_ignored_std_is_caught_visibly(case):
     with pytest.raises(CheckFailed, match="the std argument was ignored"):
-        T.test_small_random_init(small_random_ignoring_std, case="hidden")
+        T.test_small_random_init(small_random_ignoring_std, case=case)
 
 
 def recording(fn):
@@ -172,7 +167,7 @@ def test_hidden_draws_are_per_student_and_visible_ones_fixed(test, fn):
 
 
 def test_visible_draws_keep_their_fixed_seed():
-    weights = draws(T.test_he_init, init.he_init, "visible")[-1]
+    weights = [w for w in draws(T.test_he_init, init.he_init, "visible") if w.shape == (500, 400)][-1]
     np.testing.assert_array_equal(weights, init.he_init(500, 400, rng=np.random.default_rng(0)))
 
 

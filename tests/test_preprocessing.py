@@ -7,15 +7,6 @@ from cs231n_lite.selfcheck import preprocessing as T
 from cs231n_lite.selfcheck.feedback import CheckFailed
 from conftest import failure_message
 
-NAMES = ["fit_mean", "subtract_mean", "fit_channel_mean", "subtract_channel_mean", "fit_standardize",
-         "standardize", "fit_minmax", "minmax_scale", "fit_pca", "pca_transform", "fit_whitening", "whiten"]
-
-
-@pytest.mark.parametrize("case", ["visible", "hidden"])
-@pytest.mark.parametrize("name", NAMES)
-def test_reference_passes(name, case):
-    getattr(T, f"test_{name}")(getattr(pp, name), case=case)
-
 
 def test_whitening_gives_identity_covariance_and_pca_explains_variance():
     rng = np.random.default_rng(0)

@@ -1,21 +1,33 @@
 """Comparisons that explain themselves.
 
 A failing check raises ``CheckFailed`` whose message names the function and
-the output, checks type and shape before values, reports NaN/inf, gives the
-relative error found vs. allowed and the first mismatching index, and, when
-the output matches a known wrong variant, names the mistake.
+the output, checks type and shape before values, reports NaN/inf, and leads
+with the worst entry: where it is, what came back and what was expected
+(with enough digits to see the difference), its absolute and relative
+error against the allowed one, then how many entries differ and, when the
+output matches a known wrong variant, the likely mistake:
+
+    relu_backward: dx differs from the reference at [0, 3]: got 0.42, expected 0
+    (absolute error 4.20e-01, relative error 1.00e+00 > 1e-08), where x = 0; 4 of 20
+    entries differ. Likely mistake: your gradient passes through where x == 0; ...
 """
+import textwrap
 import traceback
 import warnings
 from pathlib import Path
 
 import numpy as np
 
+from .explain import SELFCHECK_DIR, broken_file_message, explain_not_implemented  # noqa: F401  (re-exported)
+
 # An entry is wrong only if its absolute error also exceeds tol * ATOL_SCALE *
 # (largest |expected|): see expect_array for why.
 ATOL_SCALE = 1e-3
-# Frames from files in this folder are the test library's: students never see them.
-SELFCHECK_DIR = Path(__file__).resolve().parent
+# Frames from files in SELFCHECK_DIR are the test library's: students never see them.
+
+# Lines of a message as Jupyter shows it: nbgrader's Validate cuts every line of an error at
+# Validator.width - 3 characters (87 by default), 4 of which are its indent.
+SHOWN_WIDTH = 80
 
 
 class CheckFailed(AssertionError):
@@ -30,8 +42,10 @@ class CheckFailed(AssertionError):
         minus the test library's. IPython's showtraceback calls this hook
         (ipykernel still sends an error output, so a grade cell still
         fails); plain Python ignores it and prints the usual traceback.
+        The message is wrapped at SHOWN_WIDTH columns, so that nbgrader's
+        Validate, which truncates long lines, shows all of it.
         """
-        lines = [f"{type(self).__name__}: {self}"]
+        lines = textwrap.wrap(f"{type(self).__name__}: {self}", SHOWN_WIDTH) or [type(self).__name__]
         cause = self.__cause__
         if cause is not None and cause.__traceback__ is not None:
             frames = [frame for frame in traceback.extract_tb(cause.__traceback__)
@@ -48,6 +62,17 @@ def _fmt_index(ix):
 
 def _fmt(v):
     return f"{v:.6g}" if np.isscalar(v) else repr(v)
+
+
+def _fmt_pair(got, expected):
+    """got and expected as text, with as many significant digits (6 to 17) as it takes to tell them apart."""
+    if not (isinstance(got, (float, int)) and isinstance(expected, (float, int))):
+        return _fmt(got), _fmt(expected)
+    for digits in range(6, 18):
+        a, b = f"{got:.{digits}g}", f"{expected:.{digits}g}"
+        if a != b:
+            return a, b
+    return repr(got), repr(expected)
 
 
 def _copy_args(args):
@@ -81,10 +106,13 @@ def call(fn, name, *args, **kwargs):
         try:
             result = fn(*args, **kwargs)
         except NotImplementedError as exc:
-            raise CheckFailed(_not_implemented(name, exc)) from None
+            raise CheckFailed(explain_not_implemented(name, exc)) from None
         except CheckFailed:
             raise
         except Exception as exc:
+            broken = broken_file_message(name.split(" ")[0], exc)
+            if broken:
+                raise CheckFailed(broken) from None
             raise CheckFailed(f"{name} raised {type(exc).__name__}: {exc}") from exc
     changed = _modified_inputs(originals, args)
     if changed:
@@ -125,21 +153,6 @@ def _argument_label(fn, where):
     return label + (f" (its item [{rest}" if rest else "")
 
 
-def _not_implemented(name, exc):
-    """The message for a function that raised NotImplementedError.
-
-    The release's stubs already say '<function> is not implemented yet:
-    write it in ...'; that is shown as it is (under the caller's name, which
-    may add a note such as '(whose cache the backward needs)'). Any other
-    message is quoted in parentheses.
-    """
-    text = str(exc).strip().rstrip(".")
-    function = name.split(" ")[0]
-    if text.startswith(f"{function} is not implemented"):
-        return f"{name}{text[len(function):]}."
-    return f"{name} is not implemented yet ({text})." if text else f"{name} is not implemented yet."
-
-
 def expect_outputs(name, result, output_names):
     """Unpack a returned tuple, checking how many values came back.
 
@@ -158,17 +171,27 @@ def expect_outputs(name, result, output_names):
     return result
 
 
-def expect_no_warnings(name, caught, what):
+def expect_float(name, value, what):
+    """``value`` as a float, or CheckFailed if it is not a real number (bools refused)."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (float, int, np.floating, np.integer)):
+        raise CheckFailed(f"{name} must return {what} as a float; got {type(value).__name__}.")
+    return float(value)
+
+
+STABILITY = ("the form exponentiates a large positive number (exp(-x) overflows at x = -1000); use a "
+             "numerically stable form that only ever exponentiates non-positive numbers.")
+
+
+def expect_no_warnings(name, caught, what, explanation=STABILITY):
     """Fail if the call emitted warnings (used where stability is the point)."""
     if caught:
         first = caught[0]
         raise CheckFailed(f"{name} emitted {len(caught)} warning(s) on {what}, first: "
-                          f"{first.category.__name__}: {first.message}. Use a numerically "
-                          "stable form that never exponentiates a large positive number.")
+                          f"{first.category.__name__}: {first.message}. Likely mistake: {explanation}")
 
 
 def expect_array(name, output, got, expected, tol, context=None, mistakes=None, mask=None,
-                 against="the reference", dtype=None, floor=1e-8, atol=None):
+                 against="the reference", dtype=None, floor=1e-8, atol=None, nonfinite=None, dtype_hint=None):
     """Compare one output with its expected value, or raise CheckFailed.
 
     An entry is wrong when both its relative error
@@ -203,6 +226,14 @@ def expect_array(name, output, got, expected, tol, context=None, mistakes=None, 
       numerical gradients, whose near-zero entries carry absolute noise)
     - atol: largest ignored absolute error; None for the default above,
       0 for a purely relative comparison
+    - nonfinite: the likely mistake when got has NaN/inf where expected is
+      finite (default: overflow in exp or a division by zero)
+    - dtype_hint: the likely mistake when the dtype is not ``dtype``
+
+    The message leads with the worst entry (largest relative error): its
+    index, got, expected, absolute and relative error, the context there;
+    then how many entries differ, then the likely mistake if a known wrong
+    variant matches.
     """
     expected = np.asarray(expected)
     if not isinstance(got, (np.ndarray, np.generic, float, int)):
@@ -213,17 +244,24 @@ def expect_array(name, output, got, expected, tol, context=None, mistakes=None, 
         msg = f"{name}: {output} has shape {got.shape}, expected {expected.shape}."
         raise CheckFailed(_with_mistake(msg, got, mistakes, tol))
     if dtype is not None and got.dtype != dtype:
-        raise CheckFailed(f"{name}: {output} has dtype {got.dtype}, expected {np.dtype(dtype)} "
-                          "(keep the input's dtype).")
+        hint = dtype_hint or ("the input's dtype was not kept (np.empty(shape) and np.zeros(shape) are "
+                              "float64); keep the input's dtype, e.g. np.empty_like(x) or dtype=x.dtype.")
+        raise CheckFailed(f"{name}: {output} has dtype {got.dtype}, expected {np.dtype(dtype)}. "
+                          f"Likely mistake: {hint}")
     if not np.issubdtype(got.dtype, np.number) or np.issubdtype(got.dtype, np.complexfloating):
-        raise CheckFailed(f"{name}: {output} has dtype {got.dtype}, expected a real float array.")
+        msg = f"{name}: {output} has dtype {got.dtype}, expected a real float array."
+        if got.dtype == bool:     # a mask returned as it is: name the mistake it would be as numbers
+            msg = _with_mistake(msg, got.astype(np.float64), mistakes, tol)
+        raise CheckFailed(msg)
     bad = ~np.isfinite(got)
     if bad.any() and np.isfinite(expected[bad]).all():
         n_nan, n_inf = int(np.isnan(got).sum()), int(np.isinf(got).sum())
         first = _fmt_index(np.argwhere(bad)[0])
-        raise CheckFailed(f"{name}: {output} contains {n_nan} NaN and {n_inf} inf entries "
-                          f"(first at {first}) where {against} is finite; look for overflow "
-                          "in exp or a division by zero.")
+        where = f" (first at {first})" if got.ndim else ""
+        hint = (f". Likely mistake: {nonfinite}" if nonfinite else
+                "; look for overflow in exp or a division by zero.")
+        raise CheckFailed(f"{name}: {output} contains {n_nan} NaN and {n_inf} inf entries{where} "
+                          f"where {against} is finite{hint}")
     if atol is None:
         atol = _default_atol(expected, tol, mask)
     err = _err_map(got, expected, floor, atol)
@@ -232,14 +270,59 @@ def expect_array(name, output, got, expected, tol, context=None, mistakes=None, 
     wrong = err > tol
     if not wrong.any():
         return
-    ix = tuple(np.argwhere(wrong)[0])
-    msg = (f"{name}: {output} differs from {against} (max relative error {err.max():.1e} > "
-           f"{tol:.0e}) at {int(wrong.sum())} of {wrong.size} entries; first at {_fmt_index(ix)}: "
-           f"got {_fmt(got[ix].item())}, expected {_fmt(expected[ix].item())}")
+    ix = np.unravel_index(int(np.argmax(err)), err.shape)
+    g, e = got[ix].item(), expected[ix].item()
+    shown_g, shown_e = _fmt_pair(g, e)
+    at = f" at {_fmt_index(ix)}" if got.ndim else ""
+    msg = (f"{name}: {output} differs from {against}{at}: got {shown_g}, expected {shown_e} "
+           f"(absolute error {abs(float(g) - float(e)):.2e}, relative error {float(err[ix]):.2e} > {tol:.0e})")
     for key, arr in (context or {}).items():
-        if np.shape(arr) == expected.shape:
+        if np.shape(arr) == expected.shape and got.ndim:
             msg += f", where {key} = {_fmt(np.asarray(arr)[ix].item())}"
+    n_wrong = int(wrong.sum())
+    if wrong.size > 1:
+        msg += f"; {n_wrong} of {wrong.size} entries differ" if n_wrong > 1 else "; the only entry that differs"
     raise CheckFailed(_with_mistake(msg + ".", got, mistakes, tol))
+
+
+def expect_cache(name, cache, layout, backward):
+    """Check a forward pass's cache against its documented layout.
+
+    layout: list of (label, expected) or (label, expected, mistakes) in the
+    documented order, e.g. [('x', x), ('out', out)]; a single entry means
+    the cache is that value itself (not a tuple). Arrays are compared with
+    the reference (1e-9) and its known wrong variants (mistakes), other
+    values for equality. backward: the backward pass whose test builds
+    this cache itself (so the layout is a contract, named in the message).
+    """
+    layout = [(entry + (None,))[:3] for entry in layout]
+    labels = [label for label, _, _ in layout]
+    shown = labels[0] if len(labels) == 1 else "(" + ", ".join(labels) + ")"
+    contract = (f"{name}: the cache must be {shown} as documented ({backward}'s test builds this "
+                "cache itself from the documented layout)")
+    items = [cache] if len(layout) == 1 else cache
+    if len(layout) > 1 and (not isinstance(cache, (tuple, list)) or len(cache) != len(layout)):
+        got = f"a tuple of {len(cache)} items" if isinstance(cache, (tuple, list)) else type(cache).__name__
+        raise CheckFailed(f"{contract}; got {got}. Likely mistake: the cache was changed from the documented "
+                          f"layout; keep {shown} and rebuild anything else the backward needs from it.")
+    for i, (item, (label, expected, mistakes)) in enumerate(zip(items, layout)):
+        if isinstance(expected, np.ndarray):
+            try:
+                expect_array(name, f"the cache's {label}", item, expected, 1e-9, mistakes=mistakes)
+            except CheckFailed as exc:
+                others = [j for j, (_, e, _) in enumerate(layout) if j != i and isinstance(e, np.ndarray)
+                          and np.shape(item) == e.shape and np.allclose(item, e, rtol=1e-9, atol=0)]
+                hint = (f" Likely mistake: the items are in another order; the cache is {shown}." if others
+                        else "")
+                raise CheckFailed(f"{contract}. {exc}{hint}") from None
+        else:
+            try:
+                same = np.shape(item) == () and float(item) == float(expected)
+            except (TypeError, ValueError):
+                same = False
+            if same:
+                continue
+            raise CheckFailed(f"{contract}; its {label} is {item!r:.60}, expected {expected!r}.")
 
 
 def expect_gradients(name, keys, values, f, tol, numeric_tol, mistakes=None, context=None,

@@ -76,7 +76,9 @@ def load(topic, function, case="visible"):
     Parameters
     ----------
     topic : str
-        'activations', 'normalization' or 'preprocessing'.
+        A fixture topic: 'activations', 'preprocessing', 'normalization',
+        'hyperopt' or 'optimization' (one case builder each in
+        grading/judge/cases/).
     function : str
         The graded function, e.g. 'relu_backward'.
     case : {'visible', 'hidden'}
@@ -98,3 +100,19 @@ def load(topic, function, case="visible"):
         raise RuntimeError(f"no {case} fixture for {function} in {topic}")
     # copies: a test (or the function under test) may modify its inputs in place
     return {k: np.array(v, copy=True) for k, v in fields.items()}
+
+
+def case_seed(function, case, number=0):
+    """Seed number ``number`` of a test's own random inputs.
+
+    The visible case uses ``number`` itself (fixed, the same for everyone);
+    the hidden case ``[hidden_seed(function), number]``, drawn per student.
+    ``np.random.default_rng`` (and FullyConnectedNet's ``seed``) accept both,
+    and different numbers give independent streams.
+    """
+    return number if case == "visible" else [hidden_seed(function), number]
+
+
+def case_rng(function, case, number=0):
+    """The Generator of ``case_seed(function, case, number)``."""
+    return np.random.default_rng(case_seed(function, case, number))

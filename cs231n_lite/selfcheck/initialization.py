@@ -10,36 +10,19 @@ test (fewer than 20 statistics) less than once in a million runs.
 
 The visible case draws from fixed seeds; the hidden case from seeds derived
 from the grader's per-student seed of the function (``hidden_seed``), so
-each student's hidden weights, data and networks are different.
+each student's hidden weights, data and networks are different. Each
+test's docstring lists the mistakes its messages name.
 """
 import numpy as np
 
 from .feedback import CheckFailed, call
-from .fixtures import hidden_seed
-from .registry import graded
+from .fixtures import case_rng as _rng, case_seed as _seed
+from .registry import Suite
+from .stats import Z, near as _near
 
 NOTEBOOK = "03_weight_initialization.ipynb"
-Z = 5.5
+SUITE = Suite(module="init", notebook=NOTEBOOK)
 SHAPES = {"visible": (500, 400), "hidden": (300, 700)}
-
-
-def _graded(name, points, uses=()):
-    return graded(name, module="init", notebook=NOTEBOOK, points=points, uses=uses)
-
-
-def _seed(name, case, number):
-    """Seed number ``number`` of a test: itself when visible, per student when hidden.
-
-    Returns an int or a list of ints; ``np.random.default_rng`` (and the
-    ``seed`` of FullyConnectedNet) accept both, and different ``number``s
-    give independent streams.
-    """
-    return number if case == "visible" else [hidden_seed(name), number]
-
-
-def _rng(name, case, number):
-    """The Generator of seed number ``number`` (see ``_seed``)."""
-    return np.random.default_rng(_seed(name, case, number))
 
 
 def _weights(name, fn, fan_in, fan_out, **kwargs):
@@ -53,7 +36,8 @@ def _weights(name, fn, fan_in, fan_out, **kwargs):
                 "w is (fan_in, fan_out)." if w.shape == (fan_out, fan_in) else "")
         raise CheckFailed(f"{name}: w has shape {w.shape}, expected ({fan_in}, {fan_out}).{hint}")
     if w.dtype != np.float64:
-        raise CheckFailed(f"{name}: w has dtype {w.dtype}, expected float64.")
+        raise CheckFailed(f"{name}: w has dtype {w.dtype}, expected float64. Likely mistake: an integer or "
+                          "float32 array (np.zeros(shape, dtype=int), .astype(...)); weights are float64.")
     if not np.isfinite(w).all():
         raise CheckFailed(f"{name}: w contains NaN or inf.")
     return w
@@ -81,11 +65,9 @@ def _check_rng_use(name, fn, case, fan_in, fan_out, **kwargs):
                           "(rng.standard_normal, rng.normal, rng.uniform), so a seed does not "
                           "reproduce the weights.")
     if np.array_equal(first, other):
-        raise CheckFailed(f"{name}: two different Generators gave identical weights; draw from rng.")
-
-
-def _near(measured, expected, standard_error):
-    return abs(measured - expected) <= Z * standard_error
+        raise CheckFailed(f"{name}: two different Generators gave identical weights. Likely mistake: a "
+                          "Generator made inside the function (np.random.default_rng(0)) instead of the rng "
+                          "argument; draw from rng.")
 
 
 def _check_variance(name, w, variance, mistakes):
@@ -94,7 +76,11 @@ def _check_variance(name, w, variance, mistakes):
     mean, var = float(w.mean()), float(w.var())
     se_var = variance * np.sqrt(2.0 / n)  # exact for a Gaussian; larger than needed for a uniform
     if not _near(mean, 0.0, np.sqrt(variance / n)):
-        raise CheckFailed(f"{name}: mean {mean:.3g}, expected 0 (allowed +/- {Z * np.sqrt(variance / n):.2g}).")
+        hint = ""
+        if mean > 0 and float(w.min()) >= 0:
+            hint = (" Likely mistake: the weights are all positive (rng.uniform(0, b) or rng.random() * b); "
+                    "they are centred on 0, e.g. rng.uniform(-b, b).")
+        raise CheckFailed(f"{name}: mean {mean:.3g}, expected 0 (allowed +/- {Z * np.sqrt(variance / n):.2g}).{hint}")
     if _near(var, variance, se_var):
         return
     msg = (f"{name}: variance {var:.4g}, expected {variance:.4g} (allowed +/- {Z * se_var:.2g}, "
@@ -113,7 +99,8 @@ def _check_gaussian_shape(name, w, variance):
     se = np.sqrt(p * (1 - p) / w.size)
     if not _near(inside, p, se):
         raise CheckFailed(f"{name}: {inside:.1%} of the weights lie within one standard deviation; a "
-                          f"Gaussian has {p:.1%}. Draw from a normal distribution (rng.standard_normal).")
+                          f"Gaussian has {p:.1%}. Likely mistake: the weights are not Gaussian (a uniform "
+                          "draw has 57.7%); draw from a normal distribution (rng.standard_normal).")
 
 
 def _gaussian_test(name, fn, case, variance_of, mistakes_of, **kwargs):
@@ -123,25 +110,28 @@ def _gaussian_test(name, fn, case, variance_of, mistakes_of, **kwargs):
     variance = variance_of(fan_in, fan_out)
     _check_variance(name, w, variance, mistakes_of(fan_in, fan_out))
     _check_gaussian_shape(name, w, variance)
-    if case == "hidden":  # the default rng=None must work, and a single-input layer too
-        _weights(name, fn, 3, 2, **kwargs)
-        _weights(name, fn, 1, 4, rng=_rng(name, case, 1), **kwargs)
+    _weights(name, fn, 3, 2, **kwargs)        # the default rng=None (a fresh Generator) must work
+    _weights(name, fn, 1, 4, rng=_rng(name, case, 1), **kwargs)     # and a single-input layer
 
 
 # --------------------------------------------------------------------------
-@_graded("zeros_init", points=1)
+@SUITE.graded("zeros_init", points=1)
 def test_zeros_init(zeros_init, case="visible"):
+    """Named mistakes: (fan_out, fan_in); an integer dtype; ones instead of zeros."""
     name = "zeros_init"
     fan_in, fan_out = SHAPES[case]
     w = _weights(name, zeros_init, fan_in, fan_out)
     if np.any(w != 0):
-        raise CheckFailed(f"{name}: {int(np.count_nonzero(w))} of {w.size} weights are not zero.")
+        hint = " Likely mistake: np.ones instead of np.zeros." if np.all(w == 1) else ""
+        raise CheckFailed(f"{name}: {int(np.count_nonzero(w))} of {w.size} weights are not zero.{hint}")
 
 
-@_graded("small_random_init", points=1)
+@SUITE.graded("small_random_init", points=1)
 def test_small_random_init(small_random_init, case="visible"):
-    std = 0.01 if case == "visible" else 0.05
-    kwargs = {} if case == "visible" else {"std": std}
+    """Named mistakes: the std argument ignored (0.01 used); std used as the variance; a uniform
+    draw; the global np.random state; (fan_out, fan_in)."""
+    std = 0.03 if case == "visible" else 0.05       # never the default 0.01: an ignored std shows
+    kwargs = {"std": std}
     _gaussian_test("small_random_init", small_random_init, case,
                    lambda fi, fo: std ** 2,
                    lambda fi, fo: [("the std argument was ignored (0.01 was used).", 1e-4),
@@ -149,8 +139,10 @@ def test_small_random_init(small_random_init, case="visible"):
                    **kwargs)
 
 
-@_graded("xavier_init", points=2)
+@SUITE.graded("xavier_init", points=2)
 def test_xavier_init(xavier_init, case="visible"):
+    """Named mistakes: fan_out; 1 / fan_in as the std; Glorot's 2 / (fan_in + fan_out); He's factor 2;
+    a uniform draw; the global np.random state; (fan_out, fan_in)."""
     _gaussian_test("xavier_init", xavier_init, case,
                    lambda fi, fo: 1.0 / fi,
                    lambda fi, fo: [
@@ -163,8 +155,10 @@ def test_xavier_init(xavier_init, case="visible"):
                    ])
 
 
-@_graded("he_init", points=2)
+@SUITE.graded("he_init", points=2)
 def test_he_init(he_init, case="visible"):
+    """Named mistakes: the factor 2 missing; fan_out; 2 / fan_in or 2 / sqrt(fan_in) as the std; a
+    uniform draw; the global np.random state; (fan_out, fan_in)."""
     _gaussian_test("he_init", he_init, case,
                    lambda fi, fo: 2.0 / fi,
                    lambda fi, fo: [
@@ -177,70 +171,137 @@ def test_he_init(he_init, case="visible"):
                    ])
 
 
-@_graded("glorot_uniform_init", points=2)
+@SUITE.graded("glorot_uniform_init", points=2)
 def test_glorot_uniform_init(glorot_uniform_init, case="visible"):
+    """Named mistakes: a Gaussian draw; the bound with fan_in or fan_out only, with 1, 2 or 3 instead
+    of 6, or Xavier's std 1 / sqrt(fan_in) as the bound; drawn from [0, b]; the global np.random
+    state."""
     name = "glorot_uniform_init"
     fan_in, fan_out = SHAPES[case]
     _check_rng_use(name, glorot_uniform_init, case, 7, 5)
     w = _weights(name, glorot_uniform_init, fan_in, fan_out, rng=_rng(name, case, 0))
-    bound = np.sqrt(6.0 / (fan_in + fan_out))
+    n = fan_in + fan_out
+    bound = np.sqrt(6.0 / n)
     largest = float(np.abs(w).max())
+    # uniform weights on [-c, c] come close to c: P(max|w| < (1 - eps) c) = (1 - eps)^size = e^-20
+    eps = 20.0 / w.size
+    bounds = [("the bound used fan_in only; it is sqrt(6 / (fan_in + fan_out)).", np.sqrt(6.0 / fan_in)),
+              ("the bound used fan_out only; it is sqrt(6 / (fan_in + fan_out)).", np.sqrt(6.0 / fan_out)),
+              ("the bound is sqrt(2 / (fan_in + fan_out)), the variance Glorot aims at put under the root; "
+               "b = sqrt(6 / (fan_in + fan_out)), because U(-b, b) has variance b**2 / 3.", np.sqrt(2.0 / n)),
+              ("3 instead of 6 in the bound: b = sqrt(6 / (fan_in + fan_out)).", np.sqrt(3.0 / n)),
+              ("the 6 is missing from the bound sqrt(6 / (fan_in + fan_out)).", np.sqrt(1.0 / n)),
+              ("Xavier's standard deviation 1 / sqrt(fan_in) was used as the bound; "
+               "b = sqrt(6 / (fan_in + fan_out)).", np.sqrt(1.0 / fan_in))]
+    hint = next((f" Likely mistake: {text}" for text, c in bounds if (1 - eps) * c <= largest <= c * (1 + 1e-12)), "")
     if largest > bound:
-        hint = ""
-        if float(np.mean(np.abs(w) <= np.sqrt(2.0 / (fan_in + fan_out)))) > 0.64:
+        if not hint and float(np.mean(np.abs(w) <= np.sqrt(2.0 / n))) > 0.64:
             hint = " Likely mistake: the weights look Gaussian; draw them from rng.uniform(-b, b)."
-        elif largest <= np.sqrt(6.0 / fan_in) * 1.0001:
-            hint = " Likely mistake: the bound used fan_in only; it is sqrt(6 / (fan_in + fan_out))."
         raise CheckFailed(f"{name}: a weight of magnitude {largest:.4g} exceeds the bound "
                           f"b = sqrt(6 / (fan_in + fan_out)) = {bound:.4g}.{hint}")
-    # the n weights come close to the bound: P(max|w| < (1 - eps) b) = (1 - eps)^n
-    eps = 20.0 / w.size
     if largest < (1 - eps) * bound:
-        hint = ""
-        if largest <= np.sqrt(1.0 / (fan_in + fan_out)):
-            hint = " Likely mistake: the 6 is missing from the bound sqrt(6 / (fan_in + fan_out))."
-        elif largest <= np.sqrt(3.0 / (fan_in + fan_out)):
-            hint = " Likely mistake: 3 instead of 6 in the bound (that is the bound for variance 1 / (fan_in + fan_out))."
         raise CheckFailed(f"{name}: the largest |w| is {largest:.4g}, but uniform weights on [-b, b] "
                           f"reach close to b = {bound:.4g}.{hint}")
     _check_variance(name, w, bound ** 2 / 3, [])
     quarter = float(np.mean(np.abs(w) <= bound / 2))   # exactly 1/2 for a uniform
     if not _near(quarter, 0.5, np.sqrt(0.25 / w.size)):
         raise CheckFailed(f"{name}: {quarter:.1%} of the weights lie within b/2; a uniform distribution "
-                          "has 50%. Draw from rng.uniform(-b, b).")
+                          "has 50%. Likely mistake: not a uniform draw; use rng.uniform(-b, b).")
 
 
-@_graded("lsuv_init", points=3)
+def _orthonormal_scale(w):
+    """s if w = s * Q with Q orthonormal (columns, or rows for a wide w), else None."""
+    gram = w.T @ w if w.shape[0] >= w.shape[1] else w @ w.T
+    scale = float(np.mean(np.diag(gram)))
+    if scale <= 0 or not np.allclose(gram / scale, np.eye(gram.shape[0]), atol=1e-8):
+        return None
+    return np.sqrt(scale)
+
+
+def _lsuv_model(FullyConnectedNet, name, case, setup):
+    hidden_dims, activation, _, dim = setup
+    return FullyConnectedNet(hidden_dims, input_dim=dim, num_classes=10, activation=activation,
+                             weight_scale=1.0, bias_init=BIAS_INIT, seed=_seed(name, case, 0))
+
+
+BIAS_INIT = 0.1
+LSUV_SETUP = {"visible": ([80] * 5, "tanh", 0.05, 40), "hidden": ([64] * 8, "relu", 0.03, 30)}
+
+
+@SUITE.graded("lsuv_init", points=3, uses=("tanh_forward", "relu_forward"))
 def test_lsuv_init(lsuv_init, case="visible"):
+    """Named mistakes: a factor 1 / variance (it oscillates); the layers rescaled from the last to
+    the first, or all measured before any rescaling; b_i not rescaled with W_i; max_iter ignored;
+    W changed otherwise than by one factor."""
     from ..classifiers import FullyConnectedNet
     from ..init import layer_output_variances
 
     name = "lsuv_init"
-    setup = {"visible": ([80] * 5, "tanh", 0.1, 40), "hidden": ([64] * 8, "relu", 0.05, 30)}[case]
-    hidden_dims, activation, tol, dim = setup
+    setup = LSUV_SETUP[case]
+    tol, dim = setup[2], setup[3]
     rng = _rng(name, case, 11)
     mixing = rng.standard_normal((dim, dim))     # correlated, scaled, shifted inputs
     batch = lambda n: 3.0 * rng.standard_normal((n, dim)) @ mixing + 1.0
     train, held_out = batch(500), batch(2000)
-    model = FullyConnectedNet(hidden_dims, input_dim=dim, num_classes=10, activation=activation,
-                              weight_scale=1.0, bias_init=0.1, seed=_seed(name, case, 0))
+    model = _lsuv_model(FullyConnectedNet, name, case, setup)
     result, _ = call(lsuv_init, name, model, train, tol=tol)
     if not isinstance(result, list) or len(result) != model.num_layers:
         raise CheckFailed(f"{name} must return the list of the {model.num_layers} final variances.")
+    scales = {}
+    for i in range(1, model.num_layers + 1):
+        scales[i] = _orthonormal_scale(model.params[f"W{i}"])
+        if scales[i] is None:
+            raise CheckFailed(f"{name}: W{i} is no longer a multiple of an orthonormal matrix. Likely mistake: "
+                              "W changed otherwise than by one number; only rescale it (multiply W and b by "
+                              "1 / sqrt(variance)).")
     achieved = layer_output_variances(model, train)
     for i, var in enumerate(achieved, start=1):
         if abs(var - 1.0) >= tol:
             raise CheckFailed(f"{name}: layer {i}'s output variance on the batch is {var:.4g}, not within "
-                              f"1 +/- {tol}. Rescale W{i} and b{i} by 1 / sqrt(variance) and measure again, "
-                              "layer after layer from the first (a factor 1 / variance oscillates).")
+                              f"1 +/- {tol}.{_lsuv_hint(model, train, i, var, achieved, tol, scales)}")
     for i, var in enumerate(layer_output_variances(model, held_out), start=1):
         if abs(var - 1.0) >= tol + 0.15:
             raise CheckFailed(f"{name}: on a held-out batch, layer {i}'s output variance is {var:.4g} "
                               f"(expected about 1).")
-    for i in range(1, model.num_layers + 1):
-        w = model.params[f"W{i}"]
-        gram = w.T @ w if w.shape[0] >= w.shape[1] else w @ w.T
-        scale = np.mean(np.diag(gram))
-        if not np.allclose(gram / scale, np.eye(gram.shape[0]), atol=1e-8):
-            raise CheckFailed(f"{name}: W{i} is no longer a multiple of an orthonormal matrix; "
-                              "only rescale the weights (multiply W and b by one number).")
+    for i in range(1, model.num_layers):              # hidden layers start with b = BIAS_INIT
+        b, want = model.params[f"b{i}"], BIAS_INIT * scales[i]
+        if not np.allclose(b, want, rtol=1e-6, atol=0):
+            hint = (" Likely mistake: b_i was not rescaled; the docstring rescales W_i and b_i by the same "
+                    "factor (the affine output x @ W + b then scales as a whole, so one step reaches "
+                    "variance 1)." if np.allclose(b, BIAS_INIT, rtol=1e-12, atol=0) else "")
+            raise CheckFailed(f"{name}: b{i} is {float(np.mean(b)):.6g} (on average) after LSUV while W{i} was "
+                              f"scaled by {scales[i]:.6g} in all: b{i} must be scaled by the same factor, "
+                              f"giving {want:.6g}.{hint}")
+    # max_iter: at most that many rescalings per layer; 0 leaves the orthonormal start as it is
+    untouched = _lsuv_model(FullyConnectedNet, name, case, setup)
+    call(lsuv_init, name, untouched, train, tol=tol, max_iter=0)
+    for i in range(1, untouched.num_layers + 1):
+        s = _orthonormal_scale(untouched.params[f"W{i}"])
+        if s is None or abs(s - 1.0) > 1e-9 or not np.allclose(untouched.params[f"b{i}"], BIAS_INIT if
+                                                                 i < untouched.num_layers else 0.0):
+            raise CheckFailed(f"{name}: with max_iter=0, layer {i} was rescaled (W{i} is "
+                              f"{'not orthonormal' if s is None else f'{s:.4g} times orthonormal'}). Likely "
+                              "mistake: max_iter was ignored (a while loop until the variance is within tol); "
+                              "make at most max_iter rescalings per layer.")
+
+
+def _lsuv_hint(model, X, i, var, achieved, tol, scales):
+    """The likely mistake of a layer whose final variance is off: a 1 / var factor, or the wrong order."""
+    from ..init import layer_output_variances
+
+    params = dict(model.params)
+    try:
+        start = dict(params)
+        start[f"W{i}"], start[f"b{i}"] = params[f"W{i}"] / scales[i], params[f"b{i}"] / scales[i]
+        model.params = start
+        first = layer_output_variances(model, X)[i - 1]   # layer i's variance before its own rescaling
+    finally:
+        model.params = params
+    if np.isclose(var, first, rtol=1e-3) or np.isclose(var, 1 / first, rtol=1e-3):
+        return (" Likely mistake: a factor 1 / variance; it swaps the variance v for 1 / v at every step "
+                "(it oscillates and never converges). Rescale W_i and b_i by 1 / sqrt(variance).")
+    if all(abs(v - 1.0) < tol for v in achieved[:i - 1]) or i == 1:
+        return (" Likely mistake: the layers were not rescaled one after the other from the first: each "
+                "layer's variance must be measured after the earlier layers were rescaled (later layers "
+                "see their new outputs).")
+    return ""

@@ -1,33 +1,25 @@
-"""Tests of the update rules, schedules, L2 penalty and dropout (notebook 07_update_rules_and_regularization.ipynb).
+"""Tests of the update rules and schedules (notebook 07_update_rules_and_regularization.ipynb).
 
 Update rules are checked over several consecutive steps (the state in
 ``config`` must carry over), from a fresh config with the fixture's
 hyperparameters and from ``config=None`` (the defaults); Adam also resumes
 from a saved state. Known wrong variants are simulated from the same inputs
-so that a failure can name its mistake.
-
-Dropout is random: its forward pass is tested by its contract (fraction
-kept, scaling of the kept units, reproducibility, test mode, cache layout),
-each statistic within Z = 5.5 standard errors, as the initializers are.
+so that a failure can name its mistake. L2 and dropout, graded in the same
+notebook, are tested in selfcheck/regularization.py; their tests are
+re-exported here (the notebook's ``tests`` is this module).
 """
 import numpy as np
 
-from .feedback import CheckFailed, call, diagnose, expect_array, expect_gradients, expect_outputs
-from .fixtures import hidden_seed, load
-from .registry import graded
+from .feedback import CheckFailed, call, expect_array, expect_outputs
+from .registry import Suite
 
-TOPIC = "optimization"
 NOTEBOOK = "07_update_rules_and_regularization.ipynb"
+SUITE = Suite(module="optim", notebook=NOTEBOOK, fixtures="optimization")
 TOL, NUMERIC_TOL = 1e-9, 1e-6
-Z = 5.5
 SIGN_MIXED = ("momentum sign conventions mixed: with v = momentum * v - learning_rate * dw the "
               "velocity already points downhill, so the step is w + v (or, with v = momentum * v + "
               "learning_rate * dw, w - v); your weights move uphill.")
 EPS_INSIDE = ("epsilon is inside the square root; it is added outside: dw / (sqrt(cache) + epsilon).")
-
-
-def _graded(name, points, module="optim", uses=()):
-    return graded(name, module=module, notebook=NOTEBOOK, points=points, uses=uses)
 
 
 # --------------------------------------------------------------------------
@@ -69,12 +61,13 @@ def _expect_trajectory(name, got, expected, what, mistakes, steps):
     expect_array(name, output, got, expected, TOL, mistakes=mistakes)
 
 
-def _rule_test(name, rule, case, variants):
-    """Fresh config with the fixture's hyperparameters, then config=None (defaults).
+def _rule_test(name, rule, case, variants, state_mistakes=None):
+    """Fresh config with the fixture's hyperparameters, its state after the steps, then config=None.
 
     variants(h) -> list of (explanation, step, initial_state): wrong rules for hyperparameters h.
+    state_mistakes(h, f) -> {state key: [(explanation, wrong final state)]}.
     """
-    f = load(TOPIC, name, case)
+    f = SUITE.load(name, case)
     w0, dws, h = f["w0"], f["dws"], _hyper(f)
     steps = len(dws)
 
@@ -87,13 +80,56 @@ def _rule_test(name, rule, case, variants):
         if config.get(key) != value:
             raise CheckFailed(f"{name}: config['{key}'] was changed from {value:g} to {config.get(key)!r}; "
                               "hyperparameters must stay as given.")
+    wrong_states = state_mistakes(h, f) if state_mistakes else {}
+    for field in [k for k in f if k.startswith("state_")]:
+        key, expected = field[len("state_"):], f[field]
+        value = config.get(key)
+        if key not in config:
+            raise CheckFailed(f"{name}: config has no '{key}' after {steps} steps. Likely mistake: the state was "
+                              f"not stored back; the next step reads config['{key}'].")
+        if key == "velocity" and np.shape(value) == expected.shape and np.allclose(value, -expected, rtol=1e-9):
+            continue    # the other sign convention (v = mu v + lr dw, w - v): the same rule
+        expect_array(name, f"config['{key}'] after {steps} steps", value, expected, TOL,
+                     mistakes=wrong_states.get(key))
     got, _ = _run_rule(rule, name, w0, dws, None, "config=None on the first call, default hyperparameters")
     _expect_trajectory(name, got, f["ws_default"], "config=None, defaults", [], steps)
+    if "ws_schedule" in f:
+        _schedule_run(name, rule, f, h)
     return f, config
+
+
+LR_IN_VELOCITY = ("the learning rate was applied to the stored velocity (v = momentum * v - dw; w += "
+                  "learning_rate * v): the same steps at a constant rate, but a schedule that changes the rate "
+                  "changes them; the velocity holds momentum * v - learning_rate * dw.")
+
+
+def _schedule_run(name, rule, f, h):
+    """A schedule writes config['learning_rate'] before every step: the rule must use the current rate."""
+    w0, dws, lrs = f["w0"], f["dws"], f["schedule_lrs"]
+    mu = h["momentum"]
+    w, config, got = w0.copy(), dict(h), []
+    for k, (lr, dw) in enumerate(zip(lrs, dws), start=1):
+        config["learning_rate"] = float(lr)
+        result, _ = call(rule, name, w, dw, config)
+        w, config = expect_outputs(name, result, ("next_w", "config"))
+        got.append(np.asarray(w, dtype=np.float64))
+    v, wrong, w = 0.0, [], w0.copy()
+    for lr, dw in zip(lrs, dws):          # the lr-in-velocity rule, in this function's form
+        v_prev, v = v, mu * v - dw
+        w = w + lr * (v if name == "momentum_update" else -mu * v_prev + (1 + mu) * v)
+        wrong.append(w)
+    what = "the learning rate set before each step, as a schedule does: " + ", ".join(f"{lr:.3g}" for lr in lrs)
+    _expect_trajectory(name, np.array(got), f["ws_schedule"], what, [(LR_IN_VELOCITY, np.array(wrong))], len(dws))
 
 
 def _fmt_hyper(h):
     return ", ".join(f"{k}={v:.4g}" for k, v in h.items())
+
+
+def _velocity_mistakes(h, f):
+    """The stored velocity of the lr-in-velocity rule: the true one divided by the learning rate."""
+    v = f["state_velocity"]
+    return {"velocity": [(LR_IN_VELOCITY, v / h["learning_rate"]), (LR_IN_VELOCITY, -v / h["learning_rate"])]}
 
 
 def _momentum_variants(h):
@@ -115,9 +151,11 @@ def _momentum_variants(h):
              "config['velocity'] and store the new one there.", plain, {})]
 
 
-@_graded("momentum_update", points=2)
+@SUITE.graded("momentum_update", points=2)
 def test_momentum_update(momentum_update, case="visible"):
-    _rule_test("momentum_update", momentum_update, case, _momentum_variants)
+    """Named mistakes: momentum sign conventions mixed; the velocity not carried (plain SGD); the
+    learning rate applied to the stored velocity (seen with a schedule); the velocity not stored."""
+    _rule_test("momentum_update", momentum_update, case, _momentum_variants, _velocity_mistakes)
 
 
 def _nesterov_variants(h):
@@ -142,9 +180,11 @@ def _nesterov_variants(h):
             (SIGN_MIXED, swapped, {}), (SIGN_MIXED, minus, {})] + _momentum_variants(h)[2:]
 
 
-@_graded("nesterov_momentum", points=2)
+@SUITE.graded("nesterov_momentum", points=2)
 def test_nesterov_momentum(nesterov_momentum, case="visible"):
-    _rule_test("nesterov_momentum", nesterov_momentum, case, _nesterov_variants)
+    """Named mistakes: classical momentum; sign conventions mixed; the velocity not carried; the
+    learning rate applied to the stored velocity (seen with a schedule)."""
+    _rule_test("nesterov_momentum", nesterov_momentum, case, _nesterov_variants, _velocity_mistakes)
 
 
 def _adaptive_step(lr, eps, eps_inside=False):
@@ -174,8 +214,10 @@ def _adagrad_variants(h):
              _cached_rule(lambda c, dw: c + dw ** 2, lambda dw, c: lr * dw / (c + eps)), {})]
 
 
-@_graded("adagrad", points=2)
+@SUITE.graded("adagrad", points=2)
 def test_adagrad(adagrad, case="visible"):
+    """Named mistakes: epsilon inside the root; the cache not accumulated; the square root missing;
+    the cache not stored."""
     _rule_test("adagrad", adagrad, case, _adagrad_variants)
 
 
@@ -196,8 +238,10 @@ def _rmsprop_variants(h):
              "(1 - decay_rate) * dw ** 2.", _cached_rule(lambda c, dw: c + dw ** 2, right), {})]
 
 
-@_graded("rmsprop", points=2)
+@SUITE.graded("rmsprop", points=2)
 def test_rmsprop(rmsprop, case="visible"):
+    """Named mistakes: epsilon inside the root; the decay the wrong way round; the new term without
+    (1 - decay_rate); no decay (AdaGrad); the cache not stored."""
     _rule_test("rmsprop", rmsprop, case, _rmsprop_variants)
 
 
@@ -223,8 +267,10 @@ T_AFTER = ("Adam's t is incremented after the bias correction: increment it firs
 
 def _adam_variants(h):
     return [(T_AFTER, _adam_rule(h, t_shift=-1), {}),
-            ("there is no bias correction: divide m by (1 - beta1 ** t) and v by (1 - beta2 ** t); "
-             "without it the first steps are too small (m and v start at 0).", _adam_rule(h, correct=False), {}),
+            ("there is no bias correction: divide m by (1 - beta1 ** t) and v by (1 - beta2 ** t). m and v "
+             "start at 0, so without it the first step is (1 - beta1) / sqrt(1 - beta2) times the corrected "
+             f"one: {(1 - h['beta1']) / np.sqrt(1 - h['beta2']):.2g}x here, 3.2x with the default betas "
+             "0.9 / 0.999 (too large).", _adam_rule(h, correct=False), {}),
             ("only m is bias-corrected; v needs its own correction v / (1 - beta2 ** t).",
              _adam_rule(h, correct_v=False), {}),
             ("t is one too large: it starts at 0 and is incremented once per step, so t = 1 at the "
@@ -232,10 +278,12 @@ def _adam_variants(h):
             (EPS_INSIDE.replace("dw / (sqrt(cache)", "m_hat / (sqrt(v_hat)"), _adam_rule(h, eps_inside=True), {})]
 
 
-@_graded("adam", points=3)
+@SUITE.graded("adam", points=3)
 def test_adam(adam, case="visible"):
+    """Named mistakes: t incremented after the correction (a division by 0 at the first step); no bias
+    correction; only m corrected; t one too large; epsilon inside the root; m, v, t not stored."""
     name = "adam"
-    f = load(TOPIC, name, case)
+    f = SUITE.load(name, case)
     w0, dws, h = f["w0"], f["dws"], _hyper(f)
     # a t incremented after the correction divides by zero at the first step: say so, not "NaN"
     got, _ = _run_rule(adam, name, w0, dws[:1], dict(h), "first step")
@@ -259,234 +307,6 @@ def test_adam(adam, case="visible"):
                           f"expected {t0 + steps}.")
     expect_array(name, f"config['m'] ({what})", config.get("m"), f["m_resume"], TOL)
     expect_array(name, f"config['v'] ({what})", config.get("v"), f["v_resume"], TOL)
-
-
-# --------------------------------------------------------------------------
-# schedules
-
-def _schedule_test(name, fn, case, args_of, variants, nonfinite_hint=""):
-    f = load(TOPIC, name, case)
-    its = [int(i) for i in f["iterations"]]
-    values = []
-    for it in its:
-        lr, _ = call(fn, name, *args_of(f, it))
-        if not isinstance(lr, (float, int, np.floating, np.integer)) and np.shape(lr) != ():
-            raise CheckFailed(f"{name} must return one number (the learning rate); got {type(lr).__name__}.")
-        values.append(float(lr))
-    its_arr = np.array(its, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        mistakes = [(text, wrong(f, its_arr)) for text, wrong in variants]
-    finite = np.isfinite(values)
-    if not finite.all():
-        first = int(np.flatnonzero(~finite)[0])
-        # a wrong formula may overflow at large iterations: recognise it on the finite ones
-        known = diagnose(np.array(values)[finite], [(t, np.asarray(w)[finite]) for t, w in mistakes], TOL)
-        hint = f" Likely mistake: {known}" if known else nonfinite_hint
-        raise CheckFailed(f"{name}: the learning rate is {values[first]} at iteration {its[first]}; "
-                          f"the reference is {float(f['lr'][first]):.6g}.{hint}")
-    expect_array(name, f"lr at iterations {its[:4]}...{its[-2:]}", np.array(values), f["lr"], TOL,
-                 context={"iteration": its_arr}, mistakes=mistakes)
-
-
-@_graded("step_decay", points=1)
-def test_step_decay(step_decay, case="visible"):
-    lr0 = lambda f: float(f["base_lr"])
-    s = lambda f: int(f["step_size"])
-    g = lambda f: float(f["gamma"])
-    _schedule_test("step_decay", step_decay, case, lambda f, it: (lr0(f), it, s(f), g(f)), [
-        ("the first drop comes one iteration early: iteration 0 is the first step, and the rate "
-         "drops at iterations step_size, 2 * step_size, ... (iteration // step_size).",
-         lambda f, i: lr0(f) * g(f) ** ((i + 1) // s(f))),
-        ("the exponent is not rounded down: step decay is piecewise constant, "
-         "base_lr * gamma ** (iteration // step_size).", lambda f, i: lr0(f) * g(f) ** (i / s(f))),
-        ("gamma multiplies instead of being raised to a power: base_lr * gamma ** (iteration // step_size).",
-         lambda f, i: lr0(f) * np.where(i // s(f) > 0, g(f) * (i // s(f)), 1.0)),
-    ])
-
-
-@_graded("exponential_decay", points=1)
-def test_exponential_decay(exponential_decay, case="visible"):
-    lr0, k = (lambda f: float(f["base_lr"])), (lambda f: float(f["k"]))
-    _schedule_test("exponential_decay", exponential_decay, case, lambda f, it: (lr0(f), it, k(f)), [
-        ("the sign of the exponent is wrong: the rate must shrink, base_lr * exp(-k * iteration).",
-         lambda f, i: lr0(f) * np.exp(k(f) * i)),
-        ("this is the discrete form base_lr * (1 - k) ** iteration; use base_lr * exp(-k * iteration).",
-         lambda f, i: lr0(f) * (1 - k(f)) ** i),
-        ("k was used as the per-iteration factor (base_lr * k ** iteration); the rule is "
-         "base_lr * exp(-k * iteration).", lambda f, i: lr0(f) * k(f) ** i),
-    ])
-
-
-@_graded("inverse_time_decay", points=1)
-def test_inverse_time_decay(inverse_time_decay, case="visible"):
-    lr0, k = (lambda f: float(f["base_lr"])), (lambda f: float(f["k"]))
-    _schedule_test("inverse_time_decay", inverse_time_decay, case, lambda f, it: (lr0(f), it, k(f)), [
-        ("the 1 is missing: at iteration 0 the rate must be base_lr, base_lr / (1 + k * iteration).",
-         lambda f, i: lr0(f) / (k(f) * i)),
-        ("k is ignored: base_lr / (1 + k * iteration).", lambda f, i: lr0(f) / (1 + i)),
-        ("k multiplies the result instead of the iteration: base_lr / (1 + k * iteration).",
-         lambda f, i: lr0(f) * k(f) / (1 + i)),
-    ], nonfinite_hint=" Likely mistake: the 1 is missing; at iteration 0 the rate must be base_lr, "
-                      "base_lr / (1 + k * iteration).")
-
-
-# --------------------------------------------------------------------------
-# L2
-
-BIASES = ("L2 applied to biases (or to batchnorm's gamma / beta): only the weight matrices W* are "
-          "decayed; the gradient of every other parameter is zeros.")
-
-
-@_graded("l2_penalty", points=2, module="regularization")
-def test_l2_penalty(l2_penalty, case="visible"):
-    name = "l2_penalty"
-    f = load(TOPIC, name, case)
-    names, reg = [str(n) for n in f["names"]], float(f["reg"])
-    params = {n: f["p_" + n] for n in names}
-    result, _ = call(l2_penalty, name, {n: p.copy() for n, p in params.items()}, reg)
-    loss, grads = expect_outputs(name, result, ("loss", "grads"))
-    weights = sum(float(np.sum(p * p)) for n, p in params.items() if n.startswith("W"))
-    everything = sum(float(np.sum(p * p)) for p in params.values())
-    expect_array(name, "loss", loss, f["loss"], TOL, mistakes=[
-        (BIASES, 0.5 * reg * everything),
-        ("the 0.5 factor is missing from the loss: loss = 0.5 * reg * sum(W ** 2), whose gradient "
-         "is reg * W.", reg * weights),
-        ("the 0.5 factor counted twice (0.25 * reg * sum(W ** 2)): loss = 0.5 * reg * sum(W ** 2).",
-         0.25 * reg * weights),
-    ])
-    if not isinstance(grads, dict) or set(grads) != set(names):
-        got = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
-        raise CheckFailed(f"{name}: grads must be a dict with one entry per parameter, {names}; got {got}. "
-                          "Parameters that are not decayed get zeros.")
-    for n in names:
-        p = params[n]
-        if n.startswith("W"):
-            mistakes = [("the 0.5 factor counted twice: the derivative of 0.5 * reg * W ** 2 is reg * W "
-                         "(the 0.5 cancels the 2).", 0.5 * reg * p),
-                        ("the gradient is 2 * reg * W: the 0.5 in the loss cancels the 2 of the derivative, "
-                         "so it is reg * W.", 2 * reg * p)]
-        else:
-            mistakes = [(BIASES, reg * p)]
-        expect_array(name, f"grads['{n}']", grads[n], f["d_" + n], TOL, mistakes=mistakes)
-    keys = tuple(f"d_{n}" for n in names if n.startswith("W"))
-    expect_gradients(name, keys, [grads[k[2:]] for k in keys], f, TOL, NUMERIC_TOL)
-
-
-# --------------------------------------------------------------------------
-# dropout
-
-def _seed(name, case, number):
-    return number if case == "visible" else [hidden_seed(name), number]
-
-
-def _dropout_out(name, fn, x, param, what):
-    result, _ = call(fn, name, x, param)
-    out, cache = expect_outputs(name, result, ("out", "cache"))
-    if not isinstance(out, np.ndarray) or out.shape != x.shape:
-        raise CheckFailed(f"{name}: out ({what}) must be an array of shape {x.shape}; got "
-                          f"{getattr(out, 'shape', type(out).__name__)}.")
-    return out, cache
-
-
-@_graded("dropout_forward", points=3, module="layers")
-def test_dropout_forward(dropout_forward, case="visible"):
-    name = "dropout_forward"
-    f = load(TOPIC, name, case)
-    p, shape = float(f["keep_prob"]), tuple(int(s) for s in f["shape"])
-    rng = np.random.default_rng(_seed(name, case, 0))
-    x = rng.uniform(0.5, 2.0, shape)             # no zeros: a zero in out means a dropped unit
-
-    # test mode: the identity
-    out, _ = _dropout_out(name, dropout_forward, x, {"keep_prob": p, "mode": "test"}, "test mode")
-    expect_array(name, "out in test mode", out, x, TOL, mistakes=[
-        ("the output is rescaled at test time too (times keep_prob): with inverted dropout the "
-         "training pass already divides by keep_prob, so test mode is the identity.", x * p),
-        ("the output is rescaled at test time too (divided by keep_prob): test mode is the identity.", x / p),
-    ])
-
-    # train mode: the fraction kept and the scaling of kept units
-    param = {"keep_prob": p, "mode": "train", "seed": int(rng.integers(2 ** 31))}
-    out, cache = _dropout_out(name, dropout_forward, x, dict(param), "train mode")
-    kept = out != 0
-    n = x.size
-    frac, se = float(kept.mean()), np.sqrt(p * (1 - p) / n)
-    if abs(frac - p) > Z * se:
-        msg = (f"{name}: {frac:.2%} of the units were kept in train mode, expected keep_prob = {p:.2%} "
-               f"(allowed +/- {Z * se:.2%} over {n} units).")
-        if abs(frac - (1 - p)) <= Z * se:
-            msg += (" Likely mistake: the drop probability used where the keep probability is meant: "
-                    "keep a unit where rng.random(shape) < keep_prob.")
-        raise CheckFailed(msg)
-    expect_array(name, "out at the kept units (train mode)", out[kept], x[kept] / p, TOL, mistakes=[
-        ("the dropout mask is not rescaled: inverted dropout divides the kept units by keep_prob, so "
-         "that the expected activation is unchanged and test mode needs no scaling.", x[kept]),
-        ("the kept units were multiplied by keep_prob; inverted dropout divides them by keep_prob.",
-         x[kept] * p),
-        ("the kept units were divided by the drop probability 1 - keep_prob; divide by keep_prob.",
-         x[kept] / (1 - p)),
-    ])
-
-    # the cache layout dropout_backward relies on
-    if not (isinstance(cache, tuple) and len(cache) == 2):
-        raise CheckFailed(f"{name}: cache must be (dropout_param, mask) as documented; got "
-                          f"{type(cache).__name__}.")
-    mask = np.asarray(cache[1]) if cache[1] is not None else None
-    if mask is None or mask.shape != x.shape or mask.dtype != bool or not np.array_equal(mask, kept):
-        raise CheckFailed(f"{name}: the cache's mask must be a boolean array of x's shape, True exactly "
-                          "where the unit was kept (out != 0), so that dropout_backward uses the same mask.")
-
-    # reproducibility: the seed, or the rng, decides the mask; the global state is not used
-    saved = np.random.get_state()
-    try:
-        np.random.seed(1)
-        again, _ = _dropout_out(name, dropout_forward, x, dict(param), "same seed")
-        np.random.seed(2)
-        other, _ = _dropout_out(name, dropout_forward, x, {**param, "seed": param["seed"] + 1}, "other seed")
-        gen_a, gen_b = np.random.default_rng(_seed(name, case, 5)), np.random.default_rng(_seed(name, case, 5))
-        with_rng_a, _ = _dropout_out(name, dropout_forward, x, {"keep_prob": p, "rng": gen_a}, "rng given")
-        with_rng_b, _ = _dropout_out(name, dropout_forward, x, {"keep_prob": p, "rng": gen_b}, "rng given")
-    finally:
-        np.random.set_state(saved)
-    if not np.array_equal(again, out):
-        raise CheckFailed(f"{name}: two calls with the same dropout_param['seed'] gave different masks. Draw "
-                          "the mask from the Generator the param names (its 'rng', or one made from its "
-                          "'seed'), never from np.random's global state.")
-    if np.array_equal(other, out):
-        raise CheckFailed(f"{name}: two different seeds gave the same mask; draw the mask from the seed's Generator.")
-    if not np.array_equal(with_rng_a, with_rng_b):
-        raise CheckFailed(f"{name}: two Generators in the same state (dropout_param['rng']) gave different "
-                          "masks; draw from dropout_param['rng'] when it is given.")
-
-    # keep_prob = 1 keeps everything
-    out1, _ = _dropout_out(name, dropout_forward, x, {"keep_prob": 1.0, "mode": "train", "seed": 3},
-                           "keep_prob = 1")
-    expect_array(name, "out with keep_prob = 1 (train mode)", out1, x, TOL)
-
-
-@_graded("dropout_backward", points=2, module="layers")
-def test_dropout_backward(dropout_backward, case="visible"):
-    name = "dropout_backward"
-    f = load(TOPIC, name, case)
-    dout, mask, p = f["dout"], f["mask"].astype(bool), float(f["keep_prob"])
-    param = {"keep_prob": p, "mode": "train", "seed": int(f["seed"])}
-    result, _ = call(dropout_backward, name, dout, (param, mask.copy()))
-    (dx,) = expect_outputs(name, result, ("dx",))
-    expect_gradients(name, ("dx",), (dx,), f, TOL, NUMERIC_TOL, mistakes={"dx": [
-        ("the gradient is not rescaled: the forward divided the kept units by keep_prob, so the "
-         "backward does too, dx = dout * mask / keep_prob.", dout * mask),
-        ("the gradient was divided by the drop probability 1 - keep_prob; divide by keep_prob.",
-         dout * mask / (1 - p)),
-        ("the gradient was multiplied by keep_prob; divide by it.", dout * mask * p),
-        ("the mask was not applied: dropped units received no input from x, so they pass back "
-         "no gradient (use the mask of the cache).", dout / p),
-        ("the backward ignores the dropout: only the kept units pass the gradient, scaled by 1 / keep_prob.",
-         dout),
-    ]}, context={"mask": mask.astype(float)})
-    result, _ = call(dropout_backward, name, dout, ({"keep_prob": p, "mode": "test"}, None))
-    (dx,) = expect_outputs(name, result, ("dx",))
-    expect_array(name, "dx in test mode", dx, dout, TOL, mistakes=[
-        ("the gradient is rescaled in test mode: the forward is the identity there, so dx = dout.", dout / p),
-        ("the gradient is rescaled in test mode: the forward is the identity there, so dx = dout.", dout * p)])
 
 
 # --------------------------------------------------------------------------
@@ -524,3 +344,7 @@ def check_adam_lr_search(results, best_lr):
     print(f"PASS: best Adam learning rate {best_lr:g} (final loss {finite[float(best_lr)]:.3f}), "
           f"bracketed by the {len(results)} rates tried.")
     return True
+
+
+from .schedules import test_exponential_decay, test_inverse_time_decay, test_step_decay  # noqa: E402,F401
+from .regularization import test_dropout_backward, test_dropout_forward, test_l2_penalty  # noqa: E402,F401

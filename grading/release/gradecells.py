@@ -2,8 +2,8 @@
 
     python -m grading cells      # rewrite the grade cells of notebooks/*.ipynb
 
-A grade cell runs the function's visible test, so the student sees the same
-feedback as ``check(name)``. Its points and grade id are the registry's;
+A grade cell runs the function's visible test (``selfcheck.grade``), so the
+student sees the same feedback as ``check(name)``. Its points and grade id are the registry's;
 the score itself comes from the trusted grader (grading/judge/trusted.py), which
 also runs a hidden test drawn for each student, so no hidden test is in
 the notebook.
@@ -15,16 +15,23 @@ from cs231n_lite.selfcheck import REGISTRY
 
 
 def grade_cell_source(spec):
-    """The source of the grade cell of one graded function."""
+    """The source of the grade cell of one graded function.
+
+    ``grade`` imports the package afresh for the check, so a cell never
+    passes on stale code (an edit autoreload could not load), and it fails
+    with one message naming the file and line of a file that does not parse.
+    """
     plural = "s" * (spec.points > 1)
-    return (f'# Test {spec.name} ({spec.points} point{plural}); run check("{spec.name}") for the same feedback.\n'
+    # every line fits nbgrader's Validate (it cuts lines at 87 columns, 4 of them its indent)
+    return (f"# Test {spec.name} ({spec.points} point{plural}); the same feedback anywhere:\n"
+            f'#   check("{spec.name}")\n'
             "# When graded, the grader runs this test and a hidden one on inputs drawn for you.\n"
-            f"tests.test_{spec.name}({spec.module}.{spec.name})\n"
-            f'print("{spec.name}: visible checks passed")')
+            "from cs231n_lite.selfcheck import grade\n"
+            f'grade("{spec.name}")')
 
 
 def grade_cell_metadata(spec):
-    return {"grade": True, "grade_id": f"test_{spec.name}", "locked": True, "points": spec.points,
+    return {"grade": True, "grade_id": spec.grade_id, "locked": True, "points": spec.points,
             "schema_version": 3, "solution": False, "task": False}
 
 
@@ -32,7 +39,7 @@ def sync(path):
     """Rewrite the grade cells of one source notebook; returns the grade ids it changed."""
     path = Path(path)
     nb = json.loads(path.read_text())
-    specs = {f"test_{s.name}": s for s in REGISTRY.values() if s.notebook == path.name}
+    specs = {s.grade_id: s for s in REGISTRY.values() if s.notebook == path.name}
     changed, found = [], set()
     for cell in nb["cells"]:
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
