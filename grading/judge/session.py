@@ -210,7 +210,10 @@ class Session:
                     break
                 self._serve_callback(reply)
                 self._synced.state = None   # the grader's code ran: its global state may have moved
-            return self._finish(reply, args, kwargs)
+            if reply.get("op") == protocol.EXCEPTION:
+                raised = self._student_exception(reply)
+            else:
+                return self._finish(reply, args, kwargs)
         except SandboxFailure as exc:
             self.failure = self._explain(exc, f"{self.name}")
             raise SandboxFailure(self.failure) from None
@@ -218,14 +221,16 @@ class Session:
             self.worker.kill()
             self.failure = f"{self.name} returned something that is not plain data ({str(exc)[:200]})."
             raise SandboxFailure(self.failure) from None
+        raise raised                 # the student's own exception, outside the protocol's handlers
+
+    def _student_exception(self, reply):
+        self._synced.state = None    # the worker may have drawn before raising: send ours next time
+        if reply.get("type") == "MemoryError":
+            self.reason = "limit:memory"
+        return _exception(reply)
 
     def _finish(self, reply, args, kwargs):
         """Apply what the call changed (arguments sent back only if changed) and return its value."""
-        if reply.get("op") == protocol.EXCEPTION:
-            self._synced.state = None   # the worker may have drawn before raising: send ours next time
-            if reply.get("type") == "MemoryError":
-                self.reason = "limit:memory"
-            raise _exception(reply)
         if reply.get("op") != protocol.RESULT:
             raise WireError("unexpected reply")
         self._apply_states(reply.get("objects"))
@@ -354,6 +359,10 @@ def _exception(reply):
     message = str(reply.get("message", ""))[:2000]
     if isinstance(reply.get("where"), str):
         message += f" ({reply['where'][:200]})"
-    if name == "NotImplementedError":
-        return NotImplementedError(message)
+    builtin = getattr(builtins, name, None)      # ValueError stays a ValueError, as in a local call
+    if isinstance(builtin, type) and issubclass(builtin, Exception) and not issubclass(builtin, OSError):
+        try:
+            return builtin(message)
+        except TypeError:       # one whose constructor wants more (UnicodeDecodeError, ...)
+            pass
     return type(name or "Exception", (Exception,), {})(message)

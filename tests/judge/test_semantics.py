@@ -86,3 +86,10 @@ def test_the_functions_warnings_reach_the_test_as_they_would_here(pkg):
             out = s.function(np.array([1000.0]))
     assert np.isinf(out[0])
     assert [w.category for w in caught] == [RuntimeWarning] and "overflow" in str(caught[0].message)
+
+
+def test_a_builtin_exception_comes_back_as_itself(tmp_path):
+    pkg = package(tmp_path, "def relu_forward(x):\n    raise ValueError('x must be 2-d')\n")
+    with Session(pkg, "layers", "relu_forward", limits=FAST) as s:
+        with pytest.raises(ValueError, match="x must be 2-d"):
+            s.function(np.zeros(2))
