@@ -39,7 +39,7 @@ def test_every_variant_scores_as_designed(graded):
 
 def test_reference_scores_full_marks_on_every_code_test(graded):
     scores = code_scores(graded, "reference")
-    assert set(scores) == {f"test_{name}" for name in REGISTRY}
+    assert set(scores) == {spec.grade_id for spec in REGISTRY.values()}
     assert all(score == points for score, points in scores.values())
     assert sum(p for _, p in scores.values()) == sum(s.points for s in REGISTRY.values())
 
@@ -170,7 +170,7 @@ def test_grade_cells_points_match_the_registry(release_dir):
             if meta.get("grade"):
                 points[meta["grade_id"]] = (meta["points"], nb.name)
     for name, spec in REGISTRY.items():
-        assert points[f"test_{name}"] == (spec.points, spec.notebook), name
+        assert points[spec.grade_id] == (spec.points, spec.notebook), name
 
 
 @pytest.mark.parametrize("student", ["reference", "untouched"])

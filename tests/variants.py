@@ -10,7 +10,7 @@ from grading.release.samples import DEFAULT_STUDENTS, VARIANTS, Append, Edit, Ta
 
 def tests_of(module):
     """Grade ids of every graded function defined in one module."""
-    return tuple(f"test_{s.name}" for s in REGISTRY.values() if s.module == module)
+    return tuple(s.grade_id for s in REGISTRY.values() if s.module == module)
 
 
 ONE_BUG = {

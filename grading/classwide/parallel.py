@@ -49,7 +49,7 @@ def failed_verdicts(student, files, secret, reason):
                "This is not a verdict on your code.")
     notebooks = {}
     for spec in graded_functions():
-        notebooks.setdefault(spec.notebook, {})[f"test_{spec.name}"] = {
+        notebooks.setdefault(spec.notebook, {})[spec.grade_id] = {
             "name": spec.name, "notebook": spec.notebook, "points": spec.points, "score": 0,
             "message": message, "seconds": 0.0}
     return {"student": student, "fingerprint": fingerprint(files), "secret": secret_tag(secret),

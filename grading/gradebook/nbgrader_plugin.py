@@ -116,11 +116,6 @@ def verdict_output(result):
                       traceback=[f"CheckFailed: {result.message}"])
 
 
-def canonical_metadata(spec):
-    return {"grade": True, "grade_id": f"test_{spec.name}", "locked": True, "points": spec.points,
-            "schema_version": 3, "solution": False, "task": False}
-
-
 class TrustedGrades(NbGraderPreprocessor):
     """Score every code grade cell with the trusted grader instead of executing the notebook.
 
@@ -146,18 +141,18 @@ class TrustedGrades(NbGraderPreprocessor):
         results = {gid: FunctionResult(**v) for gid, v in verdicts["notebooks"].get(notebook_file, {}).items()}
         cells = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in nb.cells}
         for spec in specs:
-            result = results[f"test_{spec.name}"]
+            result = results[spec.grade_id]
             cell = cells.get(result.grade_id)
             if cell is None:  # cannot happen after OverwriteCells.add_missing_cells; be safe
                 cell = new_code_cell(source=f"# test_{spec.name}: graded by the trusted grader")
                 nb.cells.append(cell)
             cell.cell_type = "code"
-            cell.metadata["nbgrader"] = canonical_metadata(spec)
+            cell.metadata["nbgrader"] = spec.metadata
             cell.execution_count = None
             cell.outputs = [verdict_output(result)]
             self.log.info("%s %s: %s/%s (%.1f s)", info["student"], result.grade_id, result.score,
                           result.points, result.seconds)
-        registered = {f"test_{spec.name}" for spec in specs}
+        registered = {spec.grade_id for spec in specs}
         for grade_id, cell in cells.items():
             meta = cell.metadata.get("nbgrader", {})
             if meta.get("grade") and cell.cell_type == "code" and grade_id not in registered:

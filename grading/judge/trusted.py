@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 from cs231n_lite.selfcheck import REGISTRY
+from cs231n_lite.selfcheck.registry import functions, grade_id, notebooks as registry_notebooks
 from cs231n_lite.selfcheck.feedback import CheckFailed
 from cs231n_lite.selfcheck.fixtures import install_hidden
 from grading.judge.hidden import HiddenCaseError, HiddenSource
@@ -62,7 +63,7 @@ class FunctionResult:
 
     @property
     def grade_id(self):
-        return f"test_{self.name}"
+        return grade_id(self.name)
 
     @property
     def passed(self):
@@ -71,9 +72,7 @@ class FunctionResult:
 
 def graded_functions(notebook=None):
     """Registry entries, of one notebook if given (name with or without .ipynb)."""
-    if notebook is not None and not notebook.endswith(".ipynb"):
-        notebook += ".ipynb"
-    return [spec for spec in REGISTRY.values() if notebook is None or spec.notebook == notebook]
+    return functions(notebook)
 
 
 @contextlib.contextmanager
@@ -175,7 +174,7 @@ def grade_submission(package, secret, student, notebooks=None, limits=Limits(), 
                 import_failures[spec.module] = (f"the folder cs231n_lite/ of your submission is {why}: "
                                                 "submit the package folder itself.")
     budget = Budget() if budget is None else budget
-    notebooks = sorted({spec.notebook for spec in graded_functions()}) if notebooks is None else notebooks
+    notebooks = registry_notebooks() if notebooks is None else notebooks
     results = {}
     with SharedPackage(package_files(package)) as shared:
         for notebook in notebooks:

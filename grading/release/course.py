@@ -19,7 +19,7 @@ from pathlib import Path
 
 from grading.release.layout import (ASSIGNMENT, COURSE_ID, DEFAULT_COURSE_DIR, PACKAGE, ROOT,  # noqa: F401
                                     CourseLayout, notebook_files)
-from cs231n_lite.selfcheck.registry import REGISTRY  # noqa: E402  (layout put ROOT on sys.path)
+from cs231n_lite.selfcheck.registry import REGISTRY, graded_files  # noqa: E402  (layout put ROOT on sys.path)
 from grading.judge.hidden import write_secret  # noqa: E402
 from grading.release.strip import solution_blocks, strip_solutions  # noqa: E402
 
@@ -158,12 +158,14 @@ c.GenerateFeedback.post_convert_hook = "grading.gradebook.feedback_export.keep_p
 
 
 def graded_module_files():
-    """Package files (relative to the repository) that contain solution blocks."""
-    files = []
-    for path in sorted((ROOT / PACKAGE).rglob("*.py")):
-        if solution_blocks(path.read_text(), str(path)):
-            files.append(path.relative_to(ROOT).as_posix())
-    return files
+    """Package files (relative to the repository) that define graded functions: the registry's."""
+    return graded_files()
+
+
+def files_with_solutions():
+    """Package files that contain solution blocks (a check that they are the registry's)."""
+    return [path.relative_to(ROOT).as_posix() for path in sorted((ROOT / PACKAGE).rglob("*.py"))
+            if solution_blocks(path.read_text(), str(path))]
 
 
 def tool_env(extra=None):

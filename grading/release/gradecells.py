@@ -31,12 +31,20 @@ def grade_cell_source(spec):
 
 
 def grade_cell_metadata(spec):
-    return {"grade": True, "grade_id": spec.grade_id, "locked": True, "points": spec.points,
-            "schema_version": 3, "solution": False, "task": False}
+    """The registry's metadata of a function's grade cell."""
+    return spec.metadata
+
+
+def _place_for(cells, name):
+    """Where a new grade cell goes: after the last cell that names the function in backticks
+    ("Implement `relu_forward` in ..."), or at the end."""
+    mentions = [i for i, cell in enumerate(cells) if f"`{name}`" in "".join(cell.get("source", []))]
+    return mentions[-1] + 1 if mentions else len(cells)
 
 
 def sync(path):
-    """Rewrite the grade cells of one source notebook; returns the grade ids it changed."""
+    """Rewrite the grade cells of one source notebook, adding those of new graded functions;
+    returns the grade ids it changed."""
     path = Path(path)
     nb = json.loads(path.read_text())
     specs = {s.grade_id: s for s in REGISTRY.values() if s.notebook == path.name}
@@ -51,9 +59,12 @@ def sync(path):
             cell["source"] = source.splitlines(keepends=True)
             cell["metadata"]["nbgrader"] = grade_cell_metadata(specs[grade_id])
             changed.append(grade_id)
-    missing = set(specs) - found
-    if missing:
-        raise ValueError(f"{path.name} has no grade cell for {sorted(missing)}; add one (any source)")
+    for grade_id in [g for g in specs if g not in found]:     # a new graded function: its cell
+        at = _place_for(nb["cells"], specs[grade_id].name)
+        nb["cells"].insert(at, {"cell_type": "code", "execution_count": None, "id": grade_id.replace("_", "-"),
+                                "metadata": {"nbgrader": grade_cell_metadata(specs[grade_id])}, "outputs": [],
+                                "source": grade_cell_source(specs[grade_id]).splitlines(keepends=True)})
+        changed.append(grade_id)
     if changed:
         path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
     return changed
