@@ -1,6 +1,9 @@
 """cs231n-lite: Training Neural Networks, Part I, in numpy.
 
-Modules: layers, gradient_check, optim, solver, classifiers.fc_net, data,
-vis, measure; selfcheck holds the tests shared by students and the grader.
+Graded modules (the functions students write): layers (activations, dropout),
+preprocess, init, normalization, babysit, hyperopt, optim, regularization.
+Given: basics (affine layer, softmax loss), gradient_check, solver,
+classifiers.fc_net, training, data, vis, measure, notebook helpers.
+selfcheck holds the tests shared by students and the grader.
 """
 __version__ = "0.1.0"

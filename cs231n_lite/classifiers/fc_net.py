@@ -7,11 +7,11 @@ Architecture, for L - 1 hidden layers:
 Layers are looked up in ``cs231n_lite.layers`` by name when the network
 runs, so the network always uses the student's current implementation.
 """
-import importlib
+import inspect
 
 import numpy as np
 
-from .. import layers
+from .. import init, layers
 
 NORMALIZATIONS = ("batchnorm", "layernorm")  # names of layer pairs in layers
 
@@ -33,12 +33,11 @@ def _resolve_initializer(initializer):
     """
     if callable(initializer):
         return initializer
-    module = importlib.import_module("cs231n_lite.init")
-    fn = getattr(module, f"{initializer}_init", None)
+    fn = getattr(init, f"{initializer}_init", None)
     if fn is None:
         raise ValueError(f"unknown initializer {initializer!r}: use 'gaussian', "
                          "a callable, or the name of a cs231n_lite.init.*_init function")
-    if initializer == "zeros":
+    if "rng" not in inspect.signature(fn).parameters:       # zeros_init draws nothing
         return lambda fan_in, fan_out, rng: fn(fan_in, fan_out)
     return lambda fan_in, fan_out, rng: fn(fan_in, fan_out, rng=rng)
 
