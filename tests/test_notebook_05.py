@@ -4,8 +4,7 @@ import math
 import pytest
 
 from cs231n_lite.measure import collect
-from grading.course import notebook_files
-from test_notebooks import assert_runs_clean, execute
+from test_notebooks import assert_runs_clean, executed_notebook
 
 pytestmark = pytest.mark.notebooks
 NAME = "05_babysitting.ipynb"
@@ -13,8 +12,7 @@ NAME = "05_babysitting.ipynb"
 
 @pytest.fixture(scope="module")
 def executed():
-    path = next(nb for nb in notebook_files() if nb.name == NAME)
-    return execute(path)
+    return executed_notebook(NAME)
 
 
 @pytest.fixture(scope="module")

@@ -3,13 +3,10 @@
 It runs in quick mode (CS231N_LITE_QUICK=1: fewer trials, seeds and epochs), as the test
 suite always does; the asserted effects hold at that scale too.
 """
-import os
-
 import pytest
 
 from cs231n_lite.measure import collect
-from grading.course import notebook_files
-from test_notebooks import assert_runs_clean, execute
+from test_notebooks import assert_runs_clean, executed_notebook
 
 pytestmark = pytest.mark.notebooks
 NAME = "06_hyperparameter_optimization.ipynb"
@@ -17,16 +14,7 @@ NAME = "06_hyperparameter_optimization.ipynb"
 
 @pytest.fixture(scope="module")
 def executed():
-    path = {nb.name: nb for nb in notebook_files()}[NAME]
-    previous = os.environ.get("CS231N_LITE_QUICK")
-    os.environ["CS231N_LITE_QUICK"] = "1"
-    try:
-        return execute(path)
-    finally:
-        if previous is None:
-            os.environ.pop("CS231N_LITE_QUICK", None)
-        else:
-            os.environ["CS231N_LITE_QUICK"] = previous
+    return executed_notebook(NAME)
 
 
 @pytest.fixture(scope="module")

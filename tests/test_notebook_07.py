@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 
 from cs231n_lite.measure import collect
-from grading.course import notebook_files
-from test_notebooks import execute
+from test_notebooks import executed_notebook
 
 pytestmark = pytest.mark.notebooks
 NAME = "07_update_rules_and_regularization.ipynb"
@@ -13,8 +12,7 @@ ADAPTIVE = ("adagrad", "rmsprop", "adam")
 
 @pytest.fixture(scope="module")
 def executed():
-    path = next(nb for nb in notebook_files() if nb.name == NAME)
-    return execute(path)
+    return executed_notebook(NAME)
 
 
 @pytest.fixture(scope="module")

@@ -14,14 +14,11 @@ pytestmark = pytest.mark.notebooks  # (the scale_explorer test is quick but live
 
 
 def execute(path):
+    """Run a notebook as `nbgrader`-free students do (its setup cell pins the BLAS threads)."""
     nb = nbformat.read(path, as_version=4)
     env_backup = dict(os.environ)
     os.environ.pop("NBGRADER_EXECUTION", None)
     os.environ["MPLBACKEND"] = "Agg"
-    # one BLAS/OpenMP thread in the kernel (the setup cells also pin it with threadpoolctl):
-    # the measured numbers and run times do not depend on the machine's load
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = "1"
     try:
         NotebookClient(nb, timeout=300, kernel_name="python3",
                        resources={"metadata": {"path": str(path.parent)}}).execute()
@@ -31,15 +28,23 @@ def execute(path):
     return nb
 
 
+_EXECUTED = {}
+
+
+def executed_notebook(name):
+    """The notebook executed once per test session (every test module shares the run).
+
+    Inside pytest the setup cell turns quick mode on (PYTEST_CURRENT_TEST): notebook 06
+    then runs fewer trials, seeds and epochs; the others do not look at the flag.
+    """
+    if name not in _EXECUTED:
+        _EXECUTED[name] = execute(NOTEBOOKS[name])
+    return _EXECUTED[name]
+
+
 @pytest.fixture(scope="session")
 def executed():
-    cache = {}
-
-    def run(name):
-        if name not in cache:
-            cache[name] = execute(NOTEBOOKS[name])
-        return cache[name]
-    return run
+    return executed_notebook
 
 
 def test_notebooks_are_in_lecture_order_and_stored_without_outputs():
