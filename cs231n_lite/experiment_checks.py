@@ -7,6 +7,75 @@ a correct diagnosis).
 """
 import numpy as np
 
+
+def _report(experiment, problems, success):
+    if problems:
+        print(f"FAIL {experiment}: " + "; ".join(problems) + ".")
+        return False
+    print(f"PASS {experiment}: {success}")
+    return True
+
+
+def _bracketed(results, better):
+    """(best key, problem or None) of a dict key -> value; None values count as worst.
+
+    better(a, b) is True when value a beats value b. The best key must have a
+    tried key on each side whose value is worse.
+    """
+    keys = sorted(results)
+    done = [k for k in keys if results[k] is not None and np.isfinite(results[k])]
+    if not done:
+        return None, "no run reached a result"
+    best = done[0]
+    for k in done[1:]:
+        if better(results[k], results[best]):
+            best = k
+    if best == keys[0]:
+        return best, f"the best value {best:g} is the smallest you tried: try smaller ones too"
+    if best == keys[-1]:
+        return best, f"the best value {best:g} is the largest you tried: try larger ones too"
+    return best, None
+
+
+def best_rates(iterations_by_rate):
+    """activation -> the learning rate that reached the target in the fewest iterations (if any did)."""
+    best = {}
+    for activation, runs in iterations_by_rate.items():
+        reached = {float(lr): i for lr, i in runs.items() if i is not None}
+        if reached:
+            best[activation] = min(reached, key=reached.get)
+    return best
+
+
+def check_rate_sweep(iterations_by_rate, activations=("sigmoid", "tanh", "relu")):
+    """Notebook 01: each activation's best learning rate found by a sweep of the student's design.
+
+    iterations_by_rate: activation -> {learning rate: iterations to the target, or None}.
+    Each activation needs at least 4 rates spanning a factor 10 or more, and
+    its best rate bracketed by worse ones on both sides.
+    """
+    problems = []
+    if not isinstance(iterations_by_rate, dict):
+        return _report("fair comparison", ["iterations_by_rate must be a dict activation -> {rate: iterations}"], "")
+    for activation in activations:
+        runs = iterations_by_rate.get(activation) or {}
+        rates = sorted(float(r) for r in runs)
+        if len(rates) < 4:
+            problems.append(f"{activation}: try at least 4 learning rates (you tried {len(rates)})")
+            continue
+        if rates[-1] / rates[0] < 10:
+            problems.append(f"{activation}: your rates span only a factor {rates[-1] / rates[0]:.3g}; "
+                            "cover at least 10 on a log scale")
+            continue
+        values = {float(r): (np.inf if i is None else float(i)) for r, i in runs.items()}
+        _, problem = _bracketed({r: (None if np.isinf(v) else v) for r, v in values.items()},
+                                lambda a, b: a < b)
+        if problem:
+            problems.append(f"{activation}: {problem}")
+    best = best_rates(iterations_by_rate) if not problems else {}
+    return _report("fair comparison", problems,
+                   "each best rate is bracketed: " + ", ".join(f"{a} {lr:g}" for a, lr in best.items()))
+
 from cs231n_lite.selfcheck.babysitting import check_lr_sweep  # noqa: E402,F401
 from cs231n_lite.selfcheck.hyperopt import check_search_outcome  # noqa: E402,F401
 from cs231n_lite.selfcheck.optimization import check_adam_lr_search  # noqa: E402,F401

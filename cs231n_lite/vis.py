@@ -58,6 +58,7 @@ def plot_per_layer(values, ylabel, title, log=True):
     fig, ax = plt.subplots(figsize=(8, 3.8))
     for name, v in values.items():
         ax.plot(np.arange(1, len(v) + 1), v, marker="o", label=name)
+    ax.xaxis.get_major_locator().set_params(integer=True)      # layers are whole numbers
     if log:
         ax.set_yscale("log")
     ax.set(xlabel="layer", ylabel=ylabel, title=title)

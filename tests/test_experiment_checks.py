@@ -1,0 +1,23 @@
+"""The visible checks of the students' own experiments pass good outcomes and name what is wrong."""
+import pytest
+
+from cs231n_lite import experiment_checks as E
+
+
+def test_rate_sweep_wants_a_bracketed_best_rate_for_each_activation(capsys):
+    good = {"sigmoid": {0.1: 1020, 0.3: 420, 1.0: 195, 3.0: 193, 10.0: None},
+            "tanh": {0.1: 93, 0.3: 56, 1.0: 70, 3.0: None},
+            "relu": {0.1: 119, 0.3: 68, 1.0: 78, 3.0: None}}
+    assert E.check_rate_sweep(good)
+    assert "PASS" in capsys.readouterr().out
+    assert E.best_rates(good) == {"sigmoid": 3.0, "tanh": 0.3, "relu": 0.3}
+    at_edge = {**good, "sigmoid": {0.1: 1020, 0.3: 420, 1.0: 195, 3.0: 193}}
+    assert not E.check_rate_sweep(at_edge)
+    assert "sigmoid: the best value 3 is the largest you tried" in capsys.readouterr().out
+    narrow = {**good, "relu": {0.1: 119, 0.15: 90, 0.2: 80, 0.3: 68, 0.5: 70}}
+    assert not E.check_rate_sweep(narrow)
+    assert "relu: your rates span only a factor 5" in capsys.readouterr().out
+    assert not E.check_rate_sweep({**good, "tanh": {0.3: 56}})
+    assert "tanh: try at least 4 learning rates" in capsys.readouterr().out
+    assert not E.check_rate_sweep({**good, "tanh": {0.1: None, 0.3: None, 1.0: None, 3.0: None}})
+    assert "tanh: no run reached a result" in capsys.readouterr().out
