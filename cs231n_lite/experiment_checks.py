@@ -79,3 +79,37 @@ def check_rate_sweep(iterations_by_rate, activations=("sigmoid", "tanh", "relu")
 from cs231n_lite.selfcheck.babysitting import check_lr_sweep  # noqa: E402,F401
 from cs231n_lite.selfcheck.hyperopt import check_search_outcome  # noqa: E402,F401
 from cs231n_lite.selfcheck.optimization import check_adam_lr_search  # noqa: E402,F401
+
+
+def check_sample_size(max_error, sample_size, tolerance, population):
+    """Notebook 02: the smallest sample whose mean image is within `tolerance` of the full mean.
+
+    max_error: sample size -> largest absolute pixel difference from the full
+    training mean; sample_size: the student's answer. It must meet the
+    tolerance, be the smallest size tried that does, come after a tried size
+    that does not, and be smaller than the training set.
+    """
+    problems = []
+    if not isinstance(max_error, dict) or len(max_error) < 3:
+        return _report("sample mean", ["try at least 3 sample sizes (max_error: size -> largest pixel error)"], "")
+    sizes = sorted(int(n) for n in max_error)
+    errors = {int(n): float(e) for n, e in max_error.items()}
+    if sample_size is None or int(sample_size) not in errors:
+        problems.append("sample_size must be one of the sizes you tried")
+    else:
+        n = int(sample_size)
+        if n >= population:
+            problems.append(f"{n} images is the whole training set: a sample must be smaller")
+        elif errors[n] > tolerance:
+            problems.append(f"the mean of {n} images is off by {errors[n]:.3g} at its worst pixel, "
+                            f"more than {tolerance:g}")
+        else:
+            smaller_ok = [m for m in sizes if m < n and errors[m] <= tolerance]
+            smaller_bad = [m for m in sizes if m < n and errors[m] > tolerance]
+            if smaller_ok:
+                problems.append(f"{smaller_ok[0]} images already stay within {tolerance:g}: is {n} the smallest?")
+            elif not smaller_bad:
+                problems.append(f"{n} is the smallest size you tried: try smaller ones to show where the "
+                                "error first exceeds the tolerance")
+    return _report("sample mean", problems, f"{sample_size} images keep every pixel of the mean image within "
+                   f"{tolerance:g} gray levels ({errors.get(int(sample_size or 0), float('nan')):.3g} at the worst)")

@@ -21,3 +21,18 @@ def test_rate_sweep_wants_a_bracketed_best_rate_for_each_activation(capsys):
     assert "tanh: try at least 4 learning rates" in capsys.readouterr().out
     assert not E.check_rate_sweep({**good, "tanh": {0.1: None, 0.3: None, 1.0: None, 3.0: None}})
     assert "tanh: no run reached a result" in capsys.readouterr().out
+
+
+def test_sample_size_is_the_smallest_tried_size_within_the_tolerance(capsys):
+    errors = {500: 11.0, 1000: 8.3, 2000: 4.4, 4000: 2.2}
+    assert E.check_sample_size(errors, 2000, tolerance=5, population=10000)
+    assert "PASS" in capsys.readouterr().out
+    assert not E.check_sample_size(errors, 4000, tolerance=5, population=10000)
+    assert "2000 images already stay within 5" in capsys.readouterr().out
+    assert not E.check_sample_size(errors, 1000, tolerance=5, population=10000)
+    assert "off by 8.3 at its worst pixel" in capsys.readouterr().out
+    assert not E.check_sample_size({2000: 4.4, 4000: 2.2, 8000: 1.0}, 2000, tolerance=5, population=10000)
+    assert "the smallest size you tried" in capsys.readouterr().out
+    assert not E.check_sample_size({500: 11.0, 1000: 8.3, 10000: 0.0}, 10000, tolerance=5, population=10000)
+    assert "the whole training set" in capsys.readouterr().out
+    assert not E.check_sample_size({500: 11.0}, 500, tolerance=5, population=10000)
