@@ -113,3 +113,26 @@ def check_sample_size(max_error, sample_size, tolerance, population):
                                 "error first exceeds the tolerance")
     return _report("sample mean", problems, f"{sample_size} images keep every pixel of the mean image within "
                    f"{tolerance:g} gray levels ({errors.get(int(sample_size or 0), float('nan')):.3g} at the worst)")
+
+
+def check_tanh_gain(gain, tried, top, min_std, max_saturated):
+    """Notebook 03: a gain on Xavier's weights that keeps a 10-layer tanh stack alive but unsaturated.
+
+    gain: the student's answer; tried: gain -> (std, saturated fraction) of
+    layer 10 for the gains tried (at least 3); top: layer 10's outputs with
+    `gain`, recomputed by the notebook.
+    """
+    if gain is None or top is None:
+        return _report("tanh gain", ["store your answer in gain"], "")
+    problems = []
+    if not isinstance(tried, dict) or len(tried) < 3:
+        problems.append("try at least 3 gains and keep them in gain_results")
+    std, saturated = float(np.std(top)), float(np.mean(np.abs(top) > 0.99))
+    if std < min_std:
+        problems.append(f"with gain {gain:g} layer 10 has std {std:.3g} < {min_std:g}: the signal still "
+                        "shrinks; try a larger gain")
+    if saturated > max_saturated:
+        problems.append(f"with gain {gain:g} {saturated:.1%} of layer 10 is saturated (more than "
+                        f"{max_saturated:.0%}): try a smaller gain")
+    return _report("tanh gain", problems, f"gain {gain:g}: layer 10 has std {std:.3g} with {saturated:.1%} "
+                   "of its outputs saturated")

@@ -143,7 +143,7 @@ def show_images(X, y, class_names, per_class=6):
     return fig
 
 
-def plot_layer_histograms(activations, title, bins=40, value_range=None):
+def plot_layer_histograms(activations, title, bins=40, value_range=None, titles=None):
     """One histogram per layer of the values in each array.
 
     Inputs:
@@ -151,6 +151,7 @@ def plot_layer_histograms(activations, title, bins=40, value_range=None):
     - value_range: (low, high) shared by every panel, so that a layer whose values
       collapse towards 0 shows a narrow spike instead of being rescaled to fill
       its panel; None lets each panel choose its own range
+    - titles: one title per panel (default: the layer and the std of its values)
     """
     L = len(activations)
     cols = min(L, 5)                      # two rows of five for ten layers: readable labels
@@ -164,7 +165,7 @@ def plot_layer_histograms(activations, title, bins=40, value_range=None):
         ax.hist(np.ravel(h), bins=bins, range=value_range, color="C0", histtype="stepfilled")  # one patch: fast
         if value_range is not None:
             ax.set_xlim(value_range)
-        ax.set_title(f"layer {i}: std {np.std(h):.2g}", fontsize=10)
+        ax.set_title(titles[i - 1] if titles else f"layer {i}: std {np.std(h):.2g}", fontsize=10)
         ax.tick_params(labelsize=9)
         ax.set_yticks([])
     fig.suptitle(title, fontsize=12)

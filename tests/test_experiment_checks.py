@@ -36,3 +36,18 @@ def test_sample_size_is_the_smallest_tried_size_within_the_tolerance(capsys):
     assert not E.check_sample_size({500: 11.0, 1000: 8.3, 10000: 0.0}, 10000, tolerance=5, population=10000)
     assert "the whole training set" in capsys.readouterr().out
     assert not E.check_sample_size({500: 11.0}, 500, tolerance=5, population=10000)
+
+
+def test_tanh_gain_must_keep_the_std_without_saturating(capsys):
+    import numpy as np
+    tried = {1.0: (0.23, 0.0), 1.5: (0.59, 0.003), 2.0: (0.73, 0.07)}
+    alive = np.tanh(np.random.default_rng(0).standard_normal(10_000) * 0.7)
+    assert E.check_tanh_gain(1.5, tried, alive, min_std=0.5, max_saturated=0.02)
+    assert "PASS" in capsys.readouterr().out
+    assert not E.check_tanh_gain(1.0, tried, 0.3 * alive, min_std=0.5, max_saturated=0.02)
+    assert "the signal still shrinks" in capsys.readouterr().out
+    saturated = np.tanh(np.random.default_rng(0).standard_normal(10_000) * 5)
+    assert not E.check_tanh_gain(3.0, tried, saturated, min_std=0.5, max_saturated=0.02)
+    assert "is saturated" in capsys.readouterr().out
+    assert not E.check_tanh_gain(1.5, {1.5: (0.59, 0.003)}, alive, min_std=0.5, max_saturated=0.02)
+    assert not E.check_tanh_gain(None, tried, None, min_std=0.5, max_saturated=0.02)
