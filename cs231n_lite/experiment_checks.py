@@ -136,3 +136,35 @@ def check_tanh_gain(gain, tried, top, min_std, max_saturated):
                         f"{max_saturated:.0%}): try a smaller gain")
     return _report("tanh gain", problems, f"gain {gain:g}: layer 10 has std {std:.3g} with {saturated:.1%} "
                    "of its outputs saturated")
+
+
+def check_batch_size_search(val_by_batch, smallest_batch, tolerance):
+    """Notebook 04: the smallest batch size at which batch norm comes within `tolerance` of layer norm.
+
+    val_by_batch: {'batchnorm': {B: accuracy}, 'layernorm': {B: accuracy}} on
+    the same batch sizes (at least 4, spanning a factor 16); smallest_batch:
+    the student's answer, which needs a tried batch size below it where batch
+    norm is further behind, and none below it within the tolerance.
+    """
+    bn, ln = (val_by_batch or {}).get("batchnorm") or {}, (val_by_batch or {}).get("layernorm") or {}
+    sizes = sorted(int(b) for b in bn)
+    problems = []
+    if sorted(int(b) for b in ln) != sizes:
+        problems.append("run both normalizations at the same batch sizes")
+    elif len(sizes) < 4 or sizes[-1] / sizes[0] < 16:
+        problems.append("try at least 4 batch sizes spanning a factor 16 or more")
+    elif smallest_batch is None or int(smallest_batch) not in sizes:
+        problems.append("smallest_batch must be one of the batch sizes you tried")
+    else:
+        gap = {b: ln[b] - bn[b] for b in sizes}
+        n = int(smallest_batch)
+        if gap[n] > tolerance:
+            problems.append(f"at batch size {n} batch norm is {gap[n]:.3f} behind layer norm, more than {tolerance:g}")
+        elif any(gap[b] <= tolerance for b in sizes if b < n):
+            problems.append(f"batch size {min(b for b in sizes if gap[b] <= tolerance)} is already within "
+                            f"{tolerance:g}: is {n} the smallest?")
+        elif not any(b < n for b in sizes):
+            problems.append(f"{n} is the smallest batch size you tried: try smaller ones to see batch norm "
+                            "fall behind")
+    return _report("batch size", problems, f"from batch size {smallest_batch} on (of those tried) batch norm is "
+                   f"within {tolerance:g} of layer norm")

@@ -22,7 +22,7 @@ import cs231n_lite
 from cs231n_lite import (babysit, experiment_checks, hyperopt, init, layers, normalization, optim,
                          preprocess, regularization, vis)
 from cs231n_lite.classifiers import FullyConnectedNet
-from cs231n_lite.data import (DatasetError, flatten_scaled, load_cifar10, load_fashion_mnist_small,
+from cs231n_lite.data import (DatasetError, corrupt_labels, flatten_scaled, load_cifar10, load_fashion_mnist_small,
                               sample_photo_patches)
 from cs231n_lite.gradient_check import layer_gradient_errors, rel_error
 from cs231n_lite.measure import check_experiment, first_below, pin_blas_threads, report, smooth
@@ -31,7 +31,7 @@ from cs231n_lite.solver import Solver
 
 __all__ = ["np", "plt", "tqdm", "time", "cs231n_lite", "babysit", "experiment_checks", "hyperopt", "init",
            "layers", "normalization", "optim", "preprocess", "regularization", "vis", "FullyConnectedNet",
-           "DatasetError", "flatten_scaled", "load_cifar10", "load_fashion_mnist_small",
+           "DatasetError", "corrupt_labels", "flatten_scaled", "load_cifar10", "load_fashion_mnist_small",
            "sample_photo_patches", "layer_gradient_errors", "rel_error", "check_experiment", "first_below",
            "report", "smooth", "check", "check_all", "Solver", "tests", "setup_notebook"]
 

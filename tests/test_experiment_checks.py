@@ -51,3 +51,18 @@ def test_tanh_gain_must_keep_the_std_without_saturating(capsys):
     assert "is saturated" in capsys.readouterr().out
     assert not E.check_tanh_gain(1.5, {1.5: (0.59, 0.003)}, alive, min_std=0.5, max_saturated=0.02)
     assert not E.check_tanh_gain(None, tried, None, min_std=0.5, max_saturated=0.02)
+
+
+def test_batch_size_search_finds_where_batchnorm_catches_up(capsys):
+    val = {"batchnorm": {2: 0.24, 4: 0.6, 8: 0.76, 32: 0.80, 256: 0.82},
+           "layernorm": {2: 0.73, 4: 0.77, 8: 0.78, 32: 0.78, 256: 0.81}}
+    assert E.check_batch_size_search(val, 8, tolerance=0.05)
+    assert "PASS" in capsys.readouterr().out
+    assert not E.check_batch_size_search(val, 32, tolerance=0.05)
+    assert "batch size 8 is already within 0.05" in capsys.readouterr().out
+    assert not E.check_batch_size_search(val, 4, tolerance=0.05)
+    assert "at batch size 4 batch norm is 0.170 behind" in capsys.readouterr().out
+    high = {k: {b: a for b, a in v.items() if b >= 8} for k, v in val.items()}
+    assert not E.check_batch_size_search(high, 8, tolerance=0.05)
+    assert "try at least 4 batch sizes" in capsys.readouterr().out
+    assert not E.check_batch_size_search({"batchnorm": val["batchnorm"], "layernorm": {2: 0.7}}, 8, tolerance=0.05)

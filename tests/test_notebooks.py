@@ -332,11 +332,35 @@ def test_nb4_batchnorm_allows_higher_learning_rates(nb4):
 
 
 def test_nb4_small_batches_hurt_batchnorm_not_layernorm(nb4):
-    acc = nb4["batch_size"]["val_accuracy"]
-    assert acc["layernorm"][0] > acc["batchnorm"][0] + 0.2           # batch size 2
+    b = nb4["batch_size"]
+    acc, sizes = b["val_accuracy"], b["batch_sizes"]
+    assert sizes[0] <= 2 and sizes[-1] >= 256
+    assert acc["layernorm"][0] > acc["batchnorm"][0] + 0.2           # the smallest batch
     assert abs(acc["layernorm"][-1] - acc["batchnorm"][-1]) < 0.05    # batch size 256
-    seen = nb4["batch_size"]["examples_seen"]
+    seen = b["examples_seen"]
     assert seen[-1] > 5 * seen[0]          # the text no longer claims equal numbers of examples
+    # the student's answer: within 0.05 from smallest_batch on, not below it (among the sizes tried)
+    gap = {n: l - bn for n, l, bn in zip(sizes, acc["layernorm"], acc["batchnorm"])}
+    assert gap[b["smallest_batch"]] <= 0.05 and all(gap[n] > 0.05 for n in sizes if n < b["smallest_batch"])
+    assert 2 < b["smallest_batch"] <= 32
+
+
+def test_nb4_batchnorm_cost_folding_and_the_useless_bias(nb4):
+    c = nb4["batchnorm_cost"]
+    assert c["train_step_ratio"] > 1.1                  # batch norm adds work to every training step
+    assert c["folded_max_error"] < 1e-10                 # at test time it is an affine map: foldable
+    # the bias before a batch norm layer gets no gradient, and shifting it changes nothing: beta replaces it
+    assert c["largest_bias_gradient"] < 1e-10 * c["smallest_beta_gradient"] + 1e-14
+    assert c["loss_change_biases_shifted"] < 1e-10
+
+
+def test_nb4_batchnorm_is_no_regularizer_on_noisy_labels(nb4):
+    r = nb4["batchnorm_regularizer"]
+    assert r["labels_replaced"] == pytest.approx(0.3)
+    plain, bn = r["val_accuracy"]["no normalization"], r["val_accuracy"]["batchnorm"]
+    assert len(plain) == len(bn) >= 3
+    assert max(bn) < min(plain)                          # lower on every seed: no regularizing effect here
+    assert min(r["train_accuracy"]["batchnorm"]) >= max(r["train_accuracy"]["no normalization"])   # fits the noise
 
 
 def test_nb4_placement_and_identity(nb4):
@@ -477,8 +501,9 @@ NOT_MEASURED = {
     # 0.5, 0.99 and 2% are the targets of the tanh-gain experiment
     "03": {"0.01", "0.22", "0.71", "0.85", "1.0", "1000", "1e-13", "2.30", "200", "2010", "2015", "2016",
            "300", "500", "0.5", "0.99", "2%"},
+    # 0.05: the batch-size experiment's tolerance; 30% and 500: the noisy-label setting (as in 07)
     "04": {"0.001", "0.9", "10%", "100", "1000", "1e-5", "1e-8", "200", "2015", "2016", "2048", "256",
-           "50%"},
+           "50%", "0.01", "0.05", "30%", "500"},
     # 05: the diagnosis thresholds (3x, 10%, 15%, 20-30%, 90%) and run settings; 2.303 = ln 10;
     # 157k = 2 x 784 x 100 loss evaluations; 3e-3, 2.3 and 1e-6 / 1e6 are the lecture's values
     "05": {"0.0", "0.01", "0.05", "0.3", "0.45", "000", "100", "100%", "10%", "1000", "157", "15%", "1e-2",
