@@ -168,3 +168,33 @@ def check_batch_size_search(val_by_batch, smallest_batch, tolerance):
                             "fall behind")
     return _report("batch size", problems, f"from batch size {smallest_batch} on (of those tried) batch norm is "
                    f"within {tolerance:g} of layer norm")
+
+
+def check_l2_search(l2_results, best_reg, plain_val, margin):
+    """Notebook 07: the L2 strength with the best validation accuracy, bracketed, beating the plain net.
+
+    l2_results: strength -> (train accuracy, validation accuracy, weight norm)
+    for at least 4 strengths spanning two decades; best_reg: the student's
+    answer; plain_val: the unregularized network's validation accuracy.
+    """
+    if not isinstance(l2_results, dict) or len(l2_results) < 4:
+        return _report("L2 strength", ["try at least 4 strengths (l2_results: strength -> (train, val, norm))"], "")
+    regs = sorted(float(r) for r in l2_results)
+    val = {float(r): float(v[1]) for r, v in l2_results.items()}
+    problems = []
+    if regs[0] <= 0 or regs[-1] / regs[0] < 100:
+        problems.append("use positive strengths spanning at least two decades on a log scale")
+    elif best_reg is None or float(best_reg) not in val:
+        problems.append("best_reg must be one of the strengths you tried")
+    else:
+        best, problem = _bracketed(val, lambda a, b: a > b)
+        if float(best_reg) != best:
+            problems.append(f"best_reg = {best_reg:g} is not the strength with the highest validation "
+                            f"accuracy ({best:g})")
+        elif problem:
+            problems.append(problem.replace("value", "strength"))
+        elif val[best] < plain_val + margin:
+            problems.append(f"your best strength reaches {val[best]:.3f}, not {margin:g} above the plain "
+                            f"network's {plain_val:.3f}: look between the strengths you tried")
+    return _report("L2 strength", problems, f"lambda = {best_reg:g} reaches {val.get(float(best_reg or 0), 0):.3f} "
+                   f"validation accuracy, against {plain_val:.3f} without L2")

@@ -104,7 +104,7 @@ def plot_loss_curves(histories, threshold=None, window=20, title="training loss"
         ax.set_yscale("log")
     ax.set(xlabel="iteration", ylabel=f"loss (moving average of {window}{', log scale' if log else ''})",
            title=title)
-    ax.legend()
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -338,15 +338,19 @@ def plot_train_val(results, title, xlabel=None):
     """
     names = list(results)
     pos = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    fig, ax = plt.subplots(figsize=(max(6.5, 1.3 * len(names) + 1.5), 3.6))
     for offset, k, label in ((-0.2, 0, "train"), (0.2, 1, "validation")):
         bars = ax.bar(pos + offset, [results[n][k] for n in names], width=0.4, label=label)
         ax.bar_label(bars, fmt="%.2f", fontsize=7)
-    ax.set_xticks(pos, names)
+    ax.set_xticks(pos, [n.replace(" + ", "\n+ ") for n in names], fontsize=8)   # long names on two lines
     ax.set(ylabel="accuracy", title=title, ylim=(0, 1.1))
     if xlabel:
         ax.set_xlabel(xlabel)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))     # outside: hides no bar
+    fig.tight_layout()
+    return fig
+
+
 def plot_search_scatter(passes, x="lr", y="reg", metric="val_acc", title="validation accuracy per trial"):
     """Trials of one or more search passes on log-log axes, coloured by the metric.
 

@@ -66,3 +66,21 @@ def test_batch_size_search_finds_where_batchnorm_catches_up(capsys):
     assert not E.check_batch_size_search(high, 8, tolerance=0.05)
     assert "try at least 4 batch sizes" in capsys.readouterr().out
     assert not E.check_batch_size_search({"batchnorm": val["batchnorm"], "layernorm": {2: 0.7}}, 8, tolerance=0.05)
+
+
+def test_l2_search_wants_a_bracketed_strength_that_beats_the_plain_net(capsys):
+    results = {1e-3: (0.93, 0.67, 500.0), 3e-3: (0.88, 0.69, 300.0), 1e-2: (0.73, 0.735, 100.0),
+               3e-2: (0.62, 0.70, 40.0), 1e-1: (0.45, 0.55, 15.0)}
+    assert E.check_l2_search(results, 1e-2, plain_val=0.667, margin=0.03)
+    assert "PASS" in capsys.readouterr().out
+    assert not E.check_l2_search(results, 3e-3, plain_val=0.667, margin=0.03)
+    assert "not the strength with the highest" in capsys.readouterr().out
+    assert not E.check_l2_search(results, 1e-2, plain_val=0.72, margin=0.03)
+    assert "not 0.03 above the plain network's 0.720" in capsys.readouterr().out
+    edge = {k: v for k, v in results.items() if k <= 1e-2}
+    edge[1e-4] = (0.95, 0.66, 560.0)
+    assert not E.check_l2_search(edge, 1e-2, plain_val=0.667, margin=0.03)
+    assert "is the largest you tried" in capsys.readouterr().out
+    assert not E.check_l2_search({1e-2: results[1e-2], 2e-2: results[3e-2], 1.5e-2: results[3e-3], 1.2e-2: results[1e-3]},
+                                 1e-2, plain_val=0.6, margin=0.03)
+    assert "two decades" in capsys.readouterr().out
