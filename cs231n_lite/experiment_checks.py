@@ -198,3 +198,56 @@ def check_l2_search(l2_results, best_reg, plain_val, margin):
                             f"network's {plain_val:.3f}: look between the strengths you tried")
     return _report("L2 strength", problems, f"lambda = {best_reg:g} reaches {val.get(float(best_reg or 0), 0):.3f} "
                    f"validation accuracy, against {plain_val:.3f} without L2")
+
+
+def trains(loss_history, steps, drop=0.8):
+    """A run trains: all `steps` iterations ran, every loss is finite, and the mean of the last 20
+    losses is below `drop` times the first."""
+    h = np.asarray(loss_history, dtype=np.float64)
+    return h.size == steps and bool(np.all(np.isfinite(h))) and h[-20:].mean() < drop * h[0]
+
+
+def check_lr_range(lr_results, useful_range, steps):
+    """Notebook 05: the range of learning rates that train, found by a sweep of the student's design.
+
+    lr_results: learning rate -> loss history; useful_range: (lowest,
+    highest) rate that trains. Needs at least 8 rates, a rate at which the
+    loss moves by less than 1% and one at which it explodes, a range that
+    matches the runs, and the nearest tried rate outside each end within a
+    factor 3.5 (and not training).
+    """
+    if not isinstance(lr_results, dict) or len(lr_results) < 8:
+        return _report("learning-rate range", ["try at least 8 learning rates (lr_results: rate -> loss history)"], "")
+    hist = {float(r): np.asarray(h, dtype=np.float64) for r, h in lr_results.items()}
+    rates = sorted(hist)
+    problems = []
+    flat = [r for r in rates if hist[r].size == steps and np.all(np.isfinite(hist[r]))
+            and abs(hist[r][-20:].mean() - hist[r][0]) < 0.01 * hist[r][0]]
+    exploded = [r for r in rates if hist[r].size < steps or not np.all(np.isfinite(hist[r]))
+                or hist[r].max() > 3 * hist[r][0]]
+    if not flat:
+        problems.append("include a rate so low that the loss moves by less than 1%")
+    if not exploded:
+        problems.append("include a rate so high that the loss explodes (the Solver stops it)")
+    good = [r for r in rates if trains(hist[r], steps)]
+    if not good:
+        problems.append(f"none of your rates trains in {steps} iterations")
+    elif useful_range is None or len(useful_range) != 2:
+        problems.append("store (lowest, highest) rate that trains in useful_range")
+    else:
+        low, high = (float(v) for v in useful_range)
+        if (low, high) != (min(good), max(good)):
+            problems.append(f"your runs say the rates that train go from {min(good):g} to {max(good):g}, "
+                            f"not {low:g} to {high:g}")
+        else:
+            below = [r for r in rates if r < low]
+            above = [r for r in rates if r > high]
+            if below and low / below[-1] > 3.5:
+                problems.append(f"the lower end is only located between {below[-1]:g} and {low:g}: "
+                                "try rates in between")
+            if above and above[0] / high > 3.5:
+                problems.append(f"the upper end is only located between {high:g} and {above[0]:g}: "
+                                "try rates in between")
+    return _report("learning-rate range", problems,
+                   f"the rates from {useful_range[0]:g} to {useful_range[1]:g} train; "
+                   "the nearest rates outside do not" if not problems else "")

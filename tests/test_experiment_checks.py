@@ -84,3 +84,23 @@ def test_l2_search_wants_a_bracketed_strength_that_beats_the_plain_net(capsys):
     assert not E.check_l2_search({1e-2: results[1e-2], 2e-2: results[3e-2], 1.5e-2: results[3e-3], 1.2e-2: results[1e-3]},
                                  1e-2, plain_val=0.6, margin=0.03)
     assert "two decades" in capsys.readouterr().out
+
+
+def test_lr_range_wants_both_ends_located_within_a_factor_3_5(capsys):
+    import numpy as np
+    flat, good = np.full(200, 2.3), np.linspace(2.3, 0.5, 200)
+    slow, boom = np.linspace(2.3, 2.0, 200), np.array([2.3, 50.0])
+    runs = {1e-6: flat, 1e-5: flat, 1e-4: slow, 1e-3: slow, 3e-3: good, 1e-2: good, 0.1: good, 0.3: good,
+            1.0: boom, 1e6: boom}
+    assert E.check_lr_range(runs, (3e-3, 0.3), steps=200)
+    assert "PASS" in capsys.readouterr().out
+    assert not E.check_lr_range(runs, (1e-2, 0.3), steps=200)
+    assert "go from 0.003 to 0.3, not 0.01 to 0.3" in capsys.readouterr().out
+    coarse = {k: v for k, v in runs.items() if k not in (3e-3, 0.3)}
+    coarse[1e2] = boom
+    assert not E.check_lr_range(coarse, (1e-2, 0.1), steps=200)
+    out = capsys.readouterr().out
+    assert "lower end is only located between 0.001 and 0.01" in out and "upper end" in out
+    assert not E.check_lr_range({k: v for k, v in runs.items() if k > 1e-5} | {2e-2: good}, (3e-3, 0.3), steps=200)
+    assert "less than 1%" in capsys.readouterr().out
+    assert not E.check_lr_range({1e-6: flat}, (1e-6, 1e-6), steps=200)

@@ -505,10 +505,11 @@ NOT_MEASURED = {
     "04": {"0.001", "0.9", "10%", "100", "1000", "1e-5", "1e-8", "200", "2015", "2016", "2048", "256",
            "50%", "0.01", "0.05", "30%", "500"},
     # 05: the diagnosis thresholds (3x, 10%, 15%, 20-30%, 90%) and run settings; 2.303 = ln 10;
-    # 157k = 2 x 784 x 100 loss evaluations; 3e-3, 2.3 and 1e-6 / 1e6 are the lecture's values
+    # 157k = 2 x 784 x 100 loss evaluations; 3e-3, 2.3 and 1e-6 / 1e6 are the lecture's values;
+    # 1%, 80% and 3.5 are the learning-rate range experiment's criteria, 0.1 a rate and chance
     "05": {"0.0", "0.01", "0.05", "0.3", "0.45", "000", "100", "100%", "10%", "1000", "157", "15%", "1e-2",
            "1e-3", "1e-4", "1e-6", "1e6", "2.3", "2.303", "200", "255", "300", "30%", "3e-3", "3e-4",
-           "3x", "500", "90%"},
+           "3x", "500", "90%", "0.1", "1%", "3.5", "80%"},
     # 06: settings (300: SAMPLE_CONFIG_DRAWS, checked in test_notebook_06); 90% / 9% / under 1% are the exact shares of linear sampling on [1e-6, 1]
     "06": {"0.0", "0.01", "0.1", "0.5", "000", "1%", "1.0", "10%", "100", "300", "1e-4", "1e-6", "200",
            "2012", "3.0", "3x", "400", "784", "85%", "9%", "90%"},
