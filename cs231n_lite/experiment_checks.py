@@ -251,3 +251,25 @@ def check_lr_range(lr_results, useful_range, steps):
     return _report("learning-rate range", problems,
                    f"the rates from {useful_range[0]:g} to {useful_range[1]:g} train; "
                    "the nearest rates outside do not" if not problems else "")
+
+
+def check_search_target(tuned_val_acc, target, trials, first_guess):
+    """Notebook 06: the student's search and final training reach a target the first guess misses.
+
+    tuned_val_acc: the restored model's validation accuracy; trials: the
+    search's trials (at least 3); first_guess: what the fine pass's best
+    configuration reached with a constant rate (experiment 4), for context.
+    """
+    problems = []
+    if not trials or len(trials) < 3:
+        problems.append("run a search of at least 3 trials (my_trials)")
+    if tuned_val_acc is None:
+        problems.append("store your tuned model's validation accuracy in tuned_val_acc")
+    elif tuned_val_acc < target:
+        problems.append(f"your tuned model reaches {tuned_val_acc:.1%} validation accuracy, below the target "
+                        f"{target:.1%} (the first guess reached {first_guess:.1%}): search the hidden size too, "
+                        "check that the best value is not at the edge of its range, and train the final model "
+                        "with decay on plateau and early stopping")
+    return _report("my search", problems, f"your tuned model reaches {tuned_val_acc:.1%} validation accuracy "
+                   f"after {len(trials or [])} trials (target {target:.1%}; the first guess reached {first_guess:.1%})"
+                   if not problems else "")

@@ -356,12 +356,11 @@ def plot_search_scatter(passes, x="lr", y="reg", metric="val_acc", title="valida
 
     Inputs:
     - passes: dict name -> list of trial dicts (hyperopt.random_search's output);
-      trials whose status is not 'ok' are drawn as red crosses
+      trials whose status is not 'ok' are drawn as red crosses, one kind per pass
     """
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    markers = "osD^v"
     scatter = None
-    for (name, trials), marker in zip(passes.items(), markers):
+    for (name, trials), marker, cross in zip(passes.items(), "osD^v", "x+1234"):
         ok = [t for t in trials if t["status"] == "ok"]
         bad = [t for t in trials if t["status"] != "ok"]
         if ok:
@@ -369,12 +368,12 @@ def plot_search_scatter(passes, x="lr", y="reg", metric="val_acc", title="valida
                                  c=[t["result"][metric] for t in ok], cmap="viridis", marker=marker,
                                  vmin=0.1, vmax=0.9, edgecolors="k", linewidths=0.3, label=name)
         if bad:
-            ax.scatter([t["config"][x] for t in bad], [t["config"][y] for t in bad], marker="x",
+            ax.scatter([t["config"][x] for t in bad], [t["config"][y] for t in bad], marker=cross, s=60,
                        color="red", label=f"{name}: aborted")
     ax.set(xscale="log", yscale="log", xlabel=x, ylabel=y, title=title)
     if scatter is not None:
         fig.colorbar(scatter, ax=ax, label=metric)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)   # below: hides no trial
     fig.tight_layout()
     return fig
 

@@ -104,3 +104,13 @@ def test_lr_range_wants_both_ends_located_within_a_factor_3_5(capsys):
     assert not E.check_lr_range({k: v for k, v in runs.items() if k > 1e-5} | {2e-2: good}, (3e-3, 0.3), steps=200)
     assert "less than 1%" in capsys.readouterr().out
     assert not E.check_lr_range({1e-6: flat}, (1e-6, 1e-6), steps=200)
+
+
+def test_search_target(capsys):
+    assert E.check_search_target(0.872, 0.865, [1, 2, 3, 4], first_guess=0.86)
+    assert "PASS my search: your tuned model reaches 87.2%" in capsys.readouterr().out
+    assert not E.check_search_target(0.86, 0.865, [1, 2, 3], first_guess=0.86)
+    assert "below the target 86.5%" in capsys.readouterr().out
+    assert not E.check_search_target(None, 0.865, [1, 2, 3], first_guess=0.86)
+    assert not E.check_search_target(0.9, 0.865, [1], first_guess=0.86)
+    assert "at least 3 trials" in capsys.readouterr().out
