@@ -76,9 +76,6 @@ def check_rate_sweep(iterations_by_rate, activations=("sigmoid", "tanh", "relu")
     return _report("fair comparison", problems,
                    "each best rate is bracketed: " + ", ".join(f"{a} {lr:g}" for a, lr in best.items()))
 
-from cs231n_lite.selfcheck.babysitting import check_lr_sweep  # noqa: E402,F401
-from cs231n_lite.selfcheck.hyperopt import check_search_outcome  # noqa: E402,F401
-from cs231n_lite.selfcheck.optimization import check_adam_lr_search  # noqa: E402,F401
 
 
 def check_sample_size(max_error, sample_size, tolerance, population):

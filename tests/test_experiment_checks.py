@@ -1,5 +1,4 @@
 """The visible checks of the students' own experiments pass good outcomes and name what is wrong."""
-import pytest
 
 from cs231n_lite import experiment_checks as E
 
