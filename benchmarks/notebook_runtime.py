@@ -5,9 +5,12 @@ core busy (as on a shared machine), in full mode (no NBGRADER_EXECUTION, no
 quick mode). Nothing here limits threads: the kernel gets no BLAS/OpenMP
 variable from this script (they are removed from its environment), so the
 only pinning is the notebook's own setup cell, as in a student's JupyterLab.
+Next to the wall time it prints the kernel's CPU time: on a shared machine
+other work stretches the wall time, while a single-threaded kernel that has a
+core to itself (2 cores, one busy) takes about its CPU time.
 
     python benchmarks/notebook_runtime.py [name-prefix ...]   # e.g. 01 03
-    python benchmarks/notebook_runtime.py --idle              # without the busy process
+    python benchmarks/notebook_runtime.py --idle              # without the busy process of its own
 """
 import os
 import subprocess
@@ -35,15 +38,22 @@ def busy_core():
 
 
 def run(path):
-    """Seconds to execute one notebook, and its three slowest cells."""
+    """Wall seconds to execute one notebook (kernel start included), the kernel's CPU seconds,
+    and its three slowest cells."""
+    import psutil
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(nb, timeout=600, kernel_name="python3",
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    with client.setup_kernel():
+        kernel = psutil.Process(client.km.provisioner.pid)
+        for index, cell in enumerate(nb.cells):
+            client.execute_cell(cell, index, execution_count=client.code_cells_executed + 1)
+        cpu = kernel.cpu_times()
     total = time.perf_counter() - start
     cells = sorted(((_seconds(c.metadata.get("execution", {})), i) for i, c in enumerate(nb.cells)
                     if c.cell_type == "code"), reverse=True)[:3]
-    return total, cells
+    return total, cpu.user + cpu.system, cells
 
 
 def main(argv):
@@ -53,15 +63,17 @@ def main(argv):
         os.environ.pop(var, None)
     spinner = None if idle else busy_core()
     try:
-        print(f"{os.cpu_count()} cores, {'idle' if idle else 'one kept busy by pid %d' % spinner.pid}; "
-              f"load average {os.getloadavg()[0]:.2f} at the start")
+        print(f"{os.cpu_count()} cores, " + ("none kept busy by this benchmark" if idle else
+                                             f"one kept busy by this benchmark (pid {spinner.pid})")
+              + f"; load average {os.getloadavg()[0]:.2f} at the start")
         over = []
         for path in notebook_files():
             if wanted and not any(path.name.startswith(w) for w in wanted):
                 continue
-            total, cells = run(path)
+            total, cpu, cells = run(path)
             detail = ", ".join(f"cell {i}: {s:.1f} s" for s, i in cells)
-            print(f"{path.name}: {total:.1f} s (budget {BUDGET:.0f} s); slowest {detail}", flush=True)
+            print(f"{path.name}: {total:.1f} s (budget {BUDGET:.0f} s), kernel CPU {cpu:.1f} s; slowest {detail}",
+                  flush=True)
             if total > BUDGET:
                 over.append(path.name)
         print(f"load average {os.getloadavg()[0]:.2f} at the end"
