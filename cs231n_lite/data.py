@@ -221,3 +221,23 @@ def sample_photo_patches(count=500, size=32, seed=0):
     rows = rng.integers(0, photo.shape[0] - size, count)
     cols = rng.integers(0, photo.shape[1] - size, count)
     return np.stack([photo[r:r + size, c:c + size, :3] for r, c in zip(rows, cols)]).astype(np.uint8)
+
+
+def corrupt_labels(y, fraction, num_classes=10, seed=0):
+    """A copy of the labels y in which exactly round(fraction * N) are wrong.
+
+    The corrupted examples are drawn at random, and each gets a random class
+    other than its own. Notebooks 04 and 07 use it for the same noisy-label
+    training set, where a network that memorizes its labels learns the noise.
+
+    Returns:
+    - noisy: int array like y
+    - wrong: bool array, True where the label was replaced
+    """
+    rng = np.random.default_rng(seed)
+    y = np.asarray(y)
+    wrong = np.zeros(y.shape[0], dtype=bool)
+    wrong[rng.choice(y.shape[0], int(round(fraction * y.shape[0])), replace=False)] = True
+    noisy = y.copy()
+    noisy[wrong] = (y[wrong] + rng.integers(1, num_classes, wrong.sum())) % num_classes
+    return noisy, wrong

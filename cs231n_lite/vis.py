@@ -58,6 +58,7 @@ def plot_per_layer(values, ylabel, title, log=True):
     fig, ax = plt.subplots(figsize=(8, 3.8))
     for name, v in values.items():
         ax.plot(np.arange(1, len(v) + 1), v, marker="o", label=name)
+    ax.xaxis.get_major_locator().set_params(integer=True)      # layers are whole numbers
     if log:
         ax.set_yscale("log")
     ax.set(xlabel="layer", ylabel=ylabel, title=title)
@@ -103,7 +104,7 @@ def plot_loss_curves(histories, threshold=None, window=20, title="training loss"
         ax.set_yscale("log")
     ax.set(xlabel="iteration", ylabel=f"loss (moving average of {window}{', log scale' if log else ''})",
            title=title)
-    ax.legend()
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -142,7 +143,7 @@ def show_images(X, y, class_names, per_class=6):
     return fig
 
 
-def plot_layer_histograms(activations, title, bins=40, value_range=None):
+def plot_layer_histograms(activations, title, bins=40, value_range=None, titles=None):
     """One histogram per layer of the values in each array.
 
     Inputs:
@@ -150,6 +151,7 @@ def plot_layer_histograms(activations, title, bins=40, value_range=None):
     - value_range: (low, high) shared by every panel, so that a layer whose values
       collapse towards 0 shows a narrow spike instead of being rescaled to fill
       its panel; None lets each panel choose its own range
+    - titles: one title per panel (default: the layer and the std of its values)
     """
     L = len(activations)
     cols = min(L, 5)                      # two rows of five for ten layers: readable labels
@@ -163,7 +165,7 @@ def plot_layer_histograms(activations, title, bins=40, value_range=None):
         ax.hist(np.ravel(h), bins=bins, range=value_range, color="C0", histtype="stepfilled")  # one patch: fast
         if value_range is not None:
             ax.set_xlim(value_range)
-        ax.set_title(f"layer {i}: std {np.std(h):.2g}", fontsize=10)
+        ax.set_title(titles[i - 1] if titles else f"layer {i}: std {np.std(h):.2g}", fontsize=10)
         ax.tick_params(labelsize=9)
         ax.set_yticks([])
     fig.suptitle(title, fontsize=12)
@@ -336,26 +338,29 @@ def plot_train_val(results, title, xlabel=None):
     """
     names = list(results)
     pos = np.arange(len(names))
-    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    fig, ax = plt.subplots(figsize=(max(6.5, 1.3 * len(names) + 1.5), 3.6))
     for offset, k, label in ((-0.2, 0, "train"), (0.2, 1, "validation")):
         bars = ax.bar(pos + offset, [results[n][k] for n in names], width=0.4, label=label)
         ax.bar_label(bars, fmt="%.2f", fontsize=7)
-    ax.set_xticks(pos, names)
+    ax.set_xticks(pos, [n.replace(" + ", "\n+ ") for n in names], fontsize=8)   # long names on two lines
     ax.set(ylabel="accuracy", title=title, ylim=(0, 1.1))
     if xlabel:
         ax.set_xlabel(xlabel)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))     # outside: hides no bar
+    fig.tight_layout()
+    return fig
+
+
 def plot_search_scatter(passes, x="lr", y="reg", metric="val_acc", title="validation accuracy per trial"):
     """Trials of one or more search passes on log-log axes, coloured by the metric.
 
     Inputs:
     - passes: dict name -> list of trial dicts (hyperopt.random_search's output);
-      trials whose status is not 'ok' are drawn as red crosses
+      trials whose status is not 'ok' are drawn as red crosses, one kind per pass
     """
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    markers = "osD^v"
     scatter = None
-    for (name, trials), marker in zip(passes.items(), markers):
+    for (name, trials), marker, cross in zip(passes.items(), "osD^v", "x+1234"):
         ok = [t for t in trials if t["status"] == "ok"]
         bad = [t for t in trials if t["status"] != "ok"]
         if ok:
@@ -363,12 +368,12 @@ def plot_search_scatter(passes, x="lr", y="reg", metric="val_acc", title="valida
                                  c=[t["result"][metric] for t in ok], cmap="viridis", marker=marker,
                                  vmin=0.1, vmax=0.9, edgecolors="k", linewidths=0.3, label=name)
         if bad:
-            ax.scatter([t["config"][x] for t in bad], [t["config"][y] for t in bad], marker="x",
+            ax.scatter([t["config"][x] for t in bad], [t["config"][y] for t in bad], marker=cross, s=60,
                        color="red", label=f"{name}: aborted")
     ax.set(xscale="log", yscale="log", xlabel=x, ylabel=y, title=title)
     if scatter is not None:
         fig.colorbar(scatter, ax=ax, label=metric)
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2)   # below: hides no trial
     fig.tight_layout()
     return fig
 

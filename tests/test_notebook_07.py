@@ -3,8 +3,7 @@ import numpy as np
 import pytest
 
 from cs231n_lite.measure import collect
-from grading.release.course import notebook_files
-from test_notebooks import execute
+from test_notebooks import executed_notebook
 
 pytestmark = pytest.mark.notebooks
 NAME = "07_update_rules_and_regularization.ipynb"
@@ -13,13 +12,17 @@ ADAPTIVE = ("adagrad", "rmsprop", "adam")
 
 @pytest.fixture(scope="module")
 def executed():
-    path = next(nb for nb in notebook_files() if nb.name == NAME)
-    return execute(path)
+    return executed_notebook(NAME)
 
 
 @pytest.fixture(scope="module")
 def nb7(executed):
     return collect(executed)
+
+
+@pytest.fixture(scope="module")
+def executed_04():
+    return executed_notebook("04_batch_normalization.ipynb")
 
 
 def test_runs_clean_and_every_grade_cell_passes(executed):
@@ -53,16 +56,26 @@ def test_paths_on_ravine_and_saddle(nb7):
     saddle = p["saddle_steps"]
     assert saddle["sgd"] > 50 and all(saddle[r] < saddle["sgd"] / 10 for r in ADAPTIVE)
     assert all(0 < v < 2000 for v in p["ravine_steps"].values())   # every rule reached the tolerance
+    # the reference answer: SGD near its stability limit is not slow here; momentum's overshoot costs it steps
+    ravine = p["ravine_steps"]
+    assert ravine["sgd"] <= max(v for r, v in ravine.items() if r != "sgd")
+    assert ravine["momentum_update"] > ravine["sgd"]
+    assert 50 < saddle["sgd"] < 200 and 50 < saddle["momentum_update"] < 200    # "about a hundred steps"
 
 
 def test_rules_on_the_deep_net(nb7):
     r = nb7["rules_on_net"]
     loss, acc = r["final_loss"], r["val_accuracy"]
+    assert all(len(v) == 3 for v in acc.values())
     for rule in ("momentum_update", "nesterov_momentum", *ADAPTIVE):
-        # in every seed, every other rule ends far below plain SGD's loss
+        # in every seed, every other rule ends far below plain SGD's loss at momentum's rate
         assert max(loss[rule]) < 0.75 * min(loss["sgd"]), rule
         assert min(acc[rule]) > max(acc["sgd"]) + 0.05, rule
         assert r["mean_val_accuracy"][rule] > 0.7
+    # the fair comparison: SGD at momentum's effective step eta / (1 - mu) = 0.2 matches momentum, seed by seed
+    for seed in range(3):
+        assert abs(acc["sgd (lr 0.2)"][seed] - acc["momentum_update"][seed]) < 0.02
+        assert abs(loss["sgd (lr 0.2)"][seed] - loss["momentum_update"][seed]) < 0.05
     # what the text says about the defaults: AdaGrad and RMSProp end lower than momentum, Nesterov and Adam
     for rule in ("adagrad", "rmsprop"):
         assert max(loss[rule]) < min(min(loss[r]) for r in ("momentum_update", "nesterov_momentum", "adam"))
@@ -84,6 +97,9 @@ def test_step_decay_beats_the_constant_rate(nb7):
     diff = s["decayed_minus_constant"]["step (x0.3 every 133)"]
     assert len(diff) == 3 and all(d < 0 for d in diff)         # lower in every seed
     assert s["mean_end_training_loss"]["step (x0.3 every 133)"] < s["mean_end_training_loss"]["constant"] - 0.01
+    for name in ("exponential (k=0.0075)", "1/t (k=0.025)"):   # "no consistent gain: both signs"
+        d = s["decayed_minus_constant"][name]
+        assert min(d) < 0 < max(d), name
 
 
 def test_batch_size_throughput(nb7):
@@ -104,45 +120,54 @@ def test_dropout_layer_statistics(nb7):
         assert abs(mean - 1.0) < 5.5 * np.sqrt((1 - p) / p / 1e6)
 
 
-def test_dropout_narrows_the_gap(nb7):
-    g = nb7["dropout_gap"]
-    assert g["train_accuracy"]["plain"] > 0.97                 # the small set is overfit
-    assert g["gap"]["dropout 0.5"] < g["gap"]["plain"] - 0.05
-    assert abs(g["val_accuracy"]["dropout 0.5"] - g["val_accuracy"]["plain"]) < 0.02   # "about the same"
-    assert g["train_accuracy"]["dropout 0.5"] < g["train_accuracy"]["plain"] - 0.03
+def test_dropout_pays_off_on_noisy_labels(nb7):
+    d = nb7["dropout_noisy_labels"]
+    train, val = d["train_accuracy"], d["val_accuracy"]
+    assert len(val["plain"]) == len(val["dropout 0.5"]) >= 3
+    assert min(train["plain"]) > 0.85                         # far above the 70% of labels that are right
+    assert max(train["dropout 0.5"]) < 0.8                    # dropout does not learn the wrong labels
+    assert min(val["dropout 0.5"]) > max(val["plain"]) + 0.03  # every dropout seed above every plain one
+    # plain peaks early and falls; dropout peaks later on every seed ("roughly doubles" the iterations)
+    steps = d["steps_to_best_val"]
+    assert min(steps["dropout 0.5"]) > max(steps["plain"]) and min(b / a for a, b in zip(steps["plain"], steps["dropout 0.5"])) > 1.5
+    assert all(best > v + 0.03 for best, v in zip(d["best_val"]["plain"], val["plain"]))
+    # "a plain run stopped at its early peak comes close to dropout's accuracy"
+    assert all(abs(b - v) < 0.03 for b, v in zip(d["best_val"]["plain"], val["dropout 0.5"]))
 
 
 def test_dropout_is_a_geometric_ensemble_for_one_hidden_layer(nb7):
     e = nb7["dropout_ensemble"]
     assert e["subnetworks"] == 1024 and e["weights_sum"] == pytest.approx(1.0)
     assert e["max_diff_geometric_vs_test_time"] < 1e-12
-    assert e["max_diff_arithmetic_vs_test_time"] > 1e-3
+    assert e["max_diff_arithmetic_vs_test_time"] > 0.05        # "differs clearly", not "close"
 
 
-def test_l2_shrinks_weights_and_the_gap(nb7):
+def test_l2_search_pays_off_on_noisy_labels(nb7):
     l2 = nb7["l2"]
-    norms, gap, val = l2["weight_norm"], l2["gap"], l2["val_accuracy"]
+    norms, train, val = l2["weight_norm"], l2["train_accuracy"], l2["val_accuracy"]
     assert all(a > b for a, b in zip(norms, norms[1:]))        # monotone in the strength
-    assert norms[-1] < 0.1 * norms[0]
-    assert gap[0] > 0.15 and gap[-1] < gap[0] - 0.1
-    assert val[-1] < val[0] - 0.1 and val[-2] < val[0] - 0.02   # the two strongest settings underfit
-    assert abs(gap[1] - gap[0]) < 0.03                        # a small strength changes little
+    assert all(a > b for a, b in zip(train, train[1:]))        # the noisy labels are fit less and less
+    best = l2["regs"].index(l2["best_reg"])
+    assert 0 < best < len(val) - 1 and val[best] == max(val)   # bracketed: stronger L2 underfits
+    assert val[-1] < val[best] - 0.1
+    # the best strength is above the plain network on every seed
+    assert min(l2["val_accuracy_best_reg"]) > max(l2["val_accuracy_plain"]) + 0.03
 
 
-def test_batchnorm_and_dropout_measured(nb7):
+def test_batchnorm_and_dropout_measured(nb7, executed_04):
     b = nb7["batchnorm_dropout"]
-    assert all(len(v) == 3 for v in b["val_accuracy"].values())
-    # what the text claims: dropout narrows the gap with and without batch norm; batch norm alone does not
-    assert b["gap"]["dropout 0.5"] < b["gap"]["plain"] - 0.05
-    assert b["gap"]["batchnorm + dropout 0.5"] < b["gap"]["batchnorm"] - 0.05
-    assert b["gap"]["batchnorm"] > b["gap"]["plain"] - 0.03
-    # and both gains in validation accuracy are within noise of zero (the text says it cannot separate them)
-    assert abs(b["dropout_gain_without_bn"]) < 0.02 and abs(b["dropout_gain_with_bn"]) < 0.02
+    val = b["val_accuracy"]
+    assert all(len(v) == 3 for v in val.values())
+    # batch norm alone does not regularize on the noisy labels: lower than plain on every seed...
+    assert max(val["batchnorm"]) < min(val["plain"]) and b["batchnorm_minus_plain"] < -0.02
+    # ...which is what notebook 04 measured on the same images and labels (its own network and optimizer)
+    nb4 = collect(executed_04)["batchnorm_regularizer"]["val_accuracy"]
+    assert max(nb4["batchnorm"]) < min(nb4["no normalization"])
+    # dropout still helps with batch norm, at least as much as without
+    assert min(val["batchnorm + dropout 0.5"]) > max(val["batchnorm"]) + 0.05
+    assert b["dropout_gain_with_bn"] >= b["dropout_gain_without_bn"] - 0.01 and b["dropout_gain_without_bn"] > 0.03
 
 
-def test_student_experiment_reference_outcome_passes(nb7):
-    from cs231n_lite.selfcheck.optimization import check_adam_lr_search
-    a = nb7["adam_lr"]
-    results = {float(k): v for k, v in a["results"].items()}
-    assert check_adam_lr_search(results, a["best_lr"])
-    assert a["best_lr"] in (1e-3, 1e-2)
+def test_student_experiment_reference_outcome_passes(executed):
+    text = "".join(o.get("text", "") for c in executed.cells if "check_l2_search" in c.source for o in c.outputs)
+    assert "PASS L2 strength" in text
