@@ -8,7 +8,7 @@ from cs231n_lite.data import flatten_scaled, load_fashion_mnist_small
 from cs231n_lite.selfcheck import babysitting as T
 from cs231n_lite.selfcheck.monitoring import synthetic_curves
 from cs231n_lite.solver import Solver
-from conftest import failure_message
+from helpers import failure_message
 
 
 # ---- wrong variants -------------------------------------------------------
@@ -216,12 +216,14 @@ REAL = {"healthy": dict(), "too_flat": dict(lr=1e-6), "exploding": dict(lr=1e6),
         "bad_init": dict(hidden=(100,) * 4, ws=0.05)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("expected", list(REAL))
 def test_real_curves_every_seed(data, expected, capsys):
     for seed in range(3):
         assert B.diagnose_loss_curve(curve(data, seed, **REAL[expected])) == expected, seed
 
 
+@pytest.mark.slow
 def test_real_too_high_rate(data, capsys):
     """Near the divergence edge (SGD + momentum at 0.45) the outcome depends on the seed: some runs
     plateau (lr_too_high), some explode; every run that survives ends above the good rate's loss."""

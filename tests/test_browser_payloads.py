@@ -20,7 +20,7 @@ import payloads
 import test_browser as tb
 from grading.gradebook.sanitize import render_markdown
 from grading.release.course import ASSIGNMENT, ROOT, build_release, tool_env
-from test_sanitize import danger
+from payloads import danger
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,7 @@ from cs231n_lite.classifiers import FullyConnectedNet
 from cs231n_lite.selfcheck import initialization as T
 from cs231n_lite.selfcheck.feedback import CheckFailed
 from cs231n_lite.selfcheck.fixtures import install_hidden
-from conftest import failure_message
+from helpers import failure_message
 from grading.judge.hidden import HiddenSource
 
 

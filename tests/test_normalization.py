@@ -6,7 +6,7 @@ from cs231n_lite import layers, normalization as nz
 from cs231n_lite.classifiers import FullyConnectedNet
 from cs231n_lite.gradient_check import eval_numerical_gradient, rel_error
 from cs231n_lite.selfcheck import normalization as T
-from conftest import failure_message
+from helpers import failure_message
 
 
 def test_layers_reexports_the_normalization_layers():

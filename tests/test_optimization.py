@@ -7,7 +7,7 @@ from cs231n_lite.classifiers import FullyConnectedNet
 from cs231n_lite.gradient_check import eval_numerical_gradient, rel_error
 from cs231n_lite.selfcheck import REGISTRY
 from cs231n_lite.selfcheck import optimization as T
-from conftest import failure_message
+from helpers import failure_message
 
 
 # --------------------------------------------------------------------------

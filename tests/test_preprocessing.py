@@ -5,7 +5,7 @@ import pytest
 from cs231n_lite import preprocess as pp
 from cs231n_lite.selfcheck import preprocessing as T
 from cs231n_lite.selfcheck.feedback import CheckFailed
-from conftest import failure_message
+from helpers import failure_message
 
 
 def test_whitening_gives_identity_covariance_and_pca_explains_variance():

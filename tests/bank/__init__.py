@@ -9,7 +9,7 @@ of writing a function, which must keep every point and get no hint.
     from bank import BUGS, CORRECT, edited_function, as_variant
 
 ``edited_function(entry)`` builds the edited module in memory (cheap,
-tests/test_bank.py); ``as_variant(entry)`` gives the
+tests/selfcheck/test_bank.py); ``as_variant(entry)`` gives the
 grading.release.samples.Variant of a whole submission, graded through the
 trusted grader by benchmarks/variant_bank.py and the nbgrader-marked test.
 """

@@ -9,56 +9,17 @@ shows the same payloads running, and then not, in Chromium.
 import base64
 import json
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
 import pytest
 
 import payloads
+from payloads import danger
 from grading.gradebook import sanitize
 from grading.gradebook.sanitize import render_markdown
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-class Danger(HTMLParser):
-    """An independent look at rendered HTML: what in it could run, load or cover the page."""
-
-    TAGS = {"script", "style", "iframe", "object", "embed", "form", "input", "button", "svg", "math",
-            "base", "meta", "link", "frame", "frameset", "video", "audio", "source", "details"}
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.found = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in self.TAGS:
-            self.found.append(tag)
-        for name, value in attrs:
-            value = (value or "").strip().lower()
-            if name.startswith("on"):
-                self.found.append(f"{tag} {name}")
-            elif name in ("href", "src", "action", "formaction", "data", "srcdoc", "xlink:href"):
-                if name == "srcdoc" or not value.startswith(("http://", "https://", "mailto:", "#",
-                                                             "data:image/png;base64,")):
-                    self.found.append(f"{tag} {name}={value[:40]}")
-                elif name == "src" and value.startswith("http"):
-                    self.found.append(f"{tag} remote {name}")       # loads from elsewhere
-            elif name == "style" and {p.split(":")[0].strip() for p in value.split(";") if p.strip()} \
-                    - {"text-align"}:
-                self.found.append(f"{tag} style={value[:40]}")
-            elif name == "class" and set(value.split()) - sanitize.PYGMENTS_CLASSES - {"highlight", "anchor-link"}:
-                self.found.append(f"{tag} class={value}")
-
-    handle_startendtag = handle_starttag
-
-
-def danger(markup):
-    parser = Danger()
-    parser.feed(markup)
-    parser.close()
-    return parser.found
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def safe_source(source, **kw):

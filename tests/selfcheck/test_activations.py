@@ -4,7 +4,7 @@ import pytest
 
 from cs231n_lite.selfcheck import activations as T
 from cs231n_lite.selfcheck.feedback import CheckFailed
-from conftest import failure_message
+from helpers import failure_message
 
 
 def sigmoid(x):

@@ -10,7 +10,7 @@ from cs231n_lite.selfcheck import REGISTRY
 from grading.release.course import VALIDATOR_WIDTH, write_config, write_student_jupyter_config
 from grading.release.gradecells import grade_cell_metadata, grade_cell_source
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / ".venv" / "bin"
 HINT = ("Likely mistake: your gradient passes through where x == 0; the subgradient used here is 0 at x == 0, "
         "so use x > 0, not x >= 0.")

@@ -74,6 +74,7 @@ def _gradebook(tmp_path, name):
     return url
 
 
+@pytest.mark.nbgrader
 @pytest.mark.filterwarnings("ignore::sqlalchemy.exc.SAWarning")   # from nbgrader's add_submission
 def test_save_auto_grades_records_what_nbgraders_does_in_one_transaction(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")  # alembic

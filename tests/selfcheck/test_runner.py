@@ -12,7 +12,7 @@ from cs231n_lite.selfcheck import REGISTRY, check
 from cs231n_lite.selfcheck.runner import spec_named
 from grading.release.gradecells import grade_cell_source
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STUB = "raise NotImplementedError('{f} is not implemented yet: write it in cs231n_lite/{m}.py; {nb} tests it')"
 
 

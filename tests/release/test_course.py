@@ -13,10 +13,12 @@ from grading.release.leakcheck import find_leaks, secret_lines
 from grading.release.strip import StripError, strip_solutions
 
 
+@pytest.mark.nbgrader
 def test_release_has_no_solution_line_or_marker(release_dir):
     assert find_leaks(release_dir) == []
 
 
+@pytest.mark.nbgrader
 def test_release_layout(release_dir):
     assert (release_dir / "01_activation_functions.ipynb").exists()
     assert (release_dir / "cs231n_lite" / "layers.py").exists()
@@ -27,6 +29,7 @@ def test_release_layout(release_dir):
     assert not list(release_dir.rglob("hidden.py"))       # the grader's per-student input source
 
 
+@pytest.mark.nbgrader
 def test_release_cannot_run_hidden_tests(release_dir):
     # hidden inputs come only from a source the grader installs: the release has none to find
     script = textwrap.dedent("""
@@ -44,6 +47,7 @@ def test_release_cannot_run_hidden_tests(release_dir):
     assert proc.stdout.startswith("hidden tests run only in the grader")
 
 
+@pytest.mark.nbgrader
 def test_leak_check_catches_planted_leaks(release_dir, tmp_path):
     planted = tmp_path / "release"
     shutil.copytree(release_dir, planted)
@@ -56,6 +60,7 @@ def test_leak_check_catches_planted_leaks(release_dir, tmp_path):
     assert any(solution_line in leak for leak in leaks)
 
 
+@pytest.mark.nbgrader
 def test_every_graded_function_is_a_stub_naming_its_notebook(release_dir):
     script = textwrap.dedent("""
         import sys
@@ -84,6 +89,7 @@ def test_every_graded_function_is_a_stub_naming_its_notebook(release_dir):
                         f"{spec.notebook} tests it.")
 
 
+@pytest.mark.nbgrader
 @pytest.mark.parametrize("notebook", [nb.name for nb in notebook_files()])
 def test_release_notebook_has_stubs_and_no_answers(release_dir, notebook):
     nb = json.loads((release_dir / notebook).read_text())
@@ -97,6 +103,7 @@ def test_release_notebook_has_stubs_and_no_answers(release_dir, notebook):
         assert "raise NotImplementedError()" in source and "BEGIN SOLUTION" not in source, source
 
 
+@pytest.mark.nbgrader
 def test_exclude_overwriting_lists_every_graded_file(course_dir):
     config = (course_dir / "nbgrader_config.py").read_text()
     files = graded_module_files()
@@ -163,6 +170,7 @@ def test_strip_refuses_malformed_or_unregistered_blocks(source, error):
         strip_solutions(source, "pkg/m.py", NOTEBOOK_OF)
 
 
+@pytest.mark.nbgrader
 def test_release_is_self_contained(release_dir):
     readme = (release_dir / "README.md").read_text()
     for needed in ("requirements.txt", "check_all", "Submit", "01_activation_functions"):
@@ -175,6 +183,7 @@ def test_release_is_self_contained(release_dir):
             assert (release_dir / "datasets" / script).exists(), script
 
 
+@pytest.mark.nbgrader
 def test_release_notebooks_carry_the_kernels_language_info(release_dir):
     import platform
     for nb_path in release_dir.glob("*.ipynb"):

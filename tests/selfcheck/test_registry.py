@@ -7,7 +7,7 @@ import pytest
 
 from cs231n_lite.selfcheck import REGISTRY
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def reference(spec):

@@ -82,7 +82,7 @@ def test_bank_through_the_trusted_grader():
     (benchmarks/variant_bank.py; about a minute); a sample of whole notebooks shows no cascade."""
     import sys
     from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
     import variant_bank
     counts, problems = variant_bank.run(functions_only=True)
     pending = [f"{f} ({d})" for f, d in GRADER_PENDING]
