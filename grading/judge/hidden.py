@@ -69,7 +69,7 @@ class HiddenSource:
         Parameters
         ----------
         topic : str
-            Fixture topic: 'activations', 'normalization' or 'preprocessing'.
+            Fixture topic: a key of grading.judge.make_fixtures.TOPICS ('activations', 'hyperopt', ...
         function : str
             A graded function of that topic.
 
