@@ -69,7 +69,7 @@ class HiddenSource:
         Parameters
         ----------
         topic : str
-            Fixture topic: a key of grading.judge.make_fixtures.TOPICS ('activations', 'hyperopt', ...
+            Fixture topic: a key of grading.judge.make_fixtures.TOPICS (e.g. 'activations').
         function : str
             A graded function of that topic.
 
