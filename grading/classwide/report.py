@@ -9,19 +9,19 @@ students' exceptions and file names) go into the page as text
 (grading/gradebook/sanitize.py's html_text).
 """
 import json
-import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from grading.gradebook.grades import collect_scores
 from grading.gradebook.sanitize import html_text
+from grading.release.layout import CourseLayout
 
-MISTAKE = re.compile(r"Likely mistake: (.*)$", re.S)
-LIMITS = (("time limit", "did not finish within the time limit"),
-          ("exited", "the process running your code"),
-          ("memory", "raised MemoryError"),
-          ("import failed", "importing cs231n_lite."),
-          ("not plain data", "is not plain data"))
+# The report's words for the verdicts' reasons (grading/judge/trusted.py's REASONS): read as
+# data, so rewording a message never drops a row.
+PROBLEMS = {"limit:time": "time limit", "limit:cpu": "time limit", "limit:wall": "time limit (waiting)",
+            "limit:memory": "memory", "import": "import failed", "protocol": "protocol",
+            "worker": "exited", "budget": "budget", "overloaded": "overloaded (graded again next run)",
+            "intake": "refused file"}
 
 
 def class_summary(course_dir):
@@ -47,7 +47,8 @@ def class_summary(course_dir):
             totals[notebook].append(per_notebook[notebook])
         totals["overall"].append(sum(per_notebook.values()))
     mistakes, examples, problems = Counter(), {}, []
-    for path in sorted((course_dir / "instructor" / "verdicts").glob("*.json")):
+    layout = CourseLayout(course_dir)
+    for path in sorted(layout.verdicts_dir.glob("*.json")):
         verdicts = json.loads(path.read_text())
         student = verdicts["student"]
         if student not in scores:
@@ -57,16 +58,13 @@ def class_summary(course_dir):
             for grade_id, r in results.items():
                 if r["score"] == r["points"]:
                     continue
-                found = MISTAKE.search(r["message"])
-                if found:
-                    named.add(found.group(1).strip())
-                    examples.setdefault(found.group(1).strip(), r["message"])
-                for kind, needle in LIMITS:
-                    if needle in r["message"]:
-                        problems.append((student, grade_id, kind, r["message"]))
-                        break
+                if r.get("mistake"):
+                    named.add(r["mistake"])
+                    examples.setdefault(r["mistake"], r["message"])
+                if r.get("reason"):
+                    problems.append((student, grade_id, PROBLEMS.get(r["reason"], r["reason"]), r["message"]))
         mistakes.update(named)   # a student counts once per misconception
-    ungraded = sorted(set(p.parent.name for p in (course_dir / "submitted").glob("*/part1")) - set(scores))
+    ungraded = sorted(set(p.parent.name for p in layout.submitted_root.glob(f"*/{layout.assignment}")) - set(scores))
     problems += [(s, "-", "not graded", "no grades in the gradebook (autograde failed?)") for s in ungraded]
     return {"totals": dict(totals),
             "pass_rate": {g: passed[g] / seen[g] for g in seen},

@@ -1,0 +1,118 @@
+"""Where everything in a course lives: one object, so no module spells a path.
+
+A course directory is nbgrader's (``source/``, ``release/``, ``submitted/``,
+``autograded/``, ``feedback/``, ``gradebook.db``) plus the instructor's own
+folder, which no student file ever reaches::
+
+    <course>/instructor/secret                  the key of the per-student hidden inputs
+    <course>/instructor/verdicts/<student>.json the trusted grader's verdicts
+    <course>/instructor/intake/<student>.json   files the intake refused, and why
+    <course>/instructor/graded.json             what was graded (fingerprints, answers)
+    <course>/instructor/recording-failures.json students nbgrader could not record
+"""
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:       # the course tools import cs231n_lite from the repository
+    sys.path.insert(0, str(ROOT))
+
+COURSE_ID = "cs231n-lite"
+ASSIGNMENT = "part1"
+DEFAULT_COURSE_DIR = ROOT / "build" / "course"
+PACKAGE = "cs231n_lite"
+
+
+def notebook_files():
+    """The assignment's notebooks, in lecture order."""
+    return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+class CourseLayout:
+    """The paths of one course directory and one assignment in it.
+
+    Inputs:
+    - course_dir: the course directory (made absolute, links resolved, as
+      nbgrader sees it)
+    - assignment: the assignment's name
+    """
+
+    def __init__(self, course_dir, assignment=ASSIGNMENT):
+        self.root = Path(course_dir).resolve()
+        self.assignment = assignment
+
+    @classmethod
+    def of_secret(cls, secret_file, assignment=ASSIGNMENT):
+        """The course whose secret is ``secret_file`` (<course>/instructor/secret)."""
+        return cls(Path(secret_file).resolve().parent.parent, assignment)
+
+    # nbgrader's folders
+    @property
+    def source(self):
+        return self.root / "source" / self.assignment
+
+    @property
+    def release(self):
+        return self.root / "release" / self.assignment
+
+    @property
+    def submitted_root(self):
+        return self.root / "submitted"
+
+    def submitted(self, student):
+        return self.submitted_root / student / self.assignment
+
+    @property
+    def autograded_root(self):
+        return self.root / "autograded"
+
+    def autograded(self, student):
+        return self.autograded_root / student / self.assignment
+
+    @property
+    def feedback_root(self):
+        return self.root / "feedback"
+
+    @property
+    def db_url(self):
+        return f"sqlite:///{self.root / 'gradebook.db'}"
+
+    @property
+    def grades_csv(self):
+        return self.root / "grades.csv"
+
+    @property
+    def config(self):
+        return self.root / "nbgrader_config.py"
+
+    # the instructor's folder
+    @property
+    def instructor(self):
+        return self.root / "instructor"
+
+    @property
+    def secret(self):
+        return self.instructor / "secret"
+
+    @property
+    def verdicts_dir(self):
+        return self.instructor / "verdicts"
+
+    def verdict(self, student):
+        return self.verdicts_dir / f"{student}.json"
+
+    def intake_notes(self, student):
+        return self.instructor / "intake" / f"{student}.json"
+
+    @property
+    def graded_record(self):
+        return self.instructor / "graded.json"
+
+    @property
+    def recording_failures(self):
+        return self.instructor / "recording-failures.json"
+
+
+def course(course_dir, assignment=ASSIGNMENT):
+    """The layout of ``course_dir`` (shorthand for CourseLayout)."""
+    return CourseLayout(course_dir, assignment)
