@@ -15,6 +15,7 @@ from grading.judge.hidden import HiddenSource
 from grading.release.samples import Append, Edit, Variant, make_submissions
 
 import variants
+from helpers import copy_course
 
 # Appended to the student's copy of a selfcheck topic: every registered test becomes a no-op.
 TESTS_PASS_EVERYTHING = ("from .registry import REGISTRY as _R\n"
@@ -65,10 +66,16 @@ def hidden_inputs():
 
 
 @pytest.fixture(scope="session")
-def course_dir(tmp_path_factory):
-    course = tmp_path_factory.mktemp("course")
+def release_template(tmp_path_factory):
+    """One course built by build_release for the session; modules take copies (helpers.copy_course)."""
+    course = tmp_path_factory.mktemp("template") / "course"
     build_release(course, log=course / "nbgrader.log")
     return course
+
+
+@pytest.fixture(scope="session")
+def course_dir(tmp_path_factory, release_template):
+    return copy_course(release_template, tmp_path_factory.mktemp("course") / "course")
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,7 @@
 """Helpers shared by the test modules."""
+import shutil
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -6,6 +9,17 @@ from cs231n_lite.selfcheck.feedback import CheckFailed
 from grading.sandbox.limits import Limits
 
 FAST = Limits(wall=5.0, startup=5.0, cpu=10)
+
+
+def copy_course(template, dest):
+    """A course at ``dest`` as build_release would make it: a copy of the session's built one.
+
+    The built course holds no absolute path (its nbgrader_config.py finds its
+    instructor folder from its own location), so a copy grades like a build
+    and saves each module the ~15 s of nbgrader's generate_assignment.
+    """
+    shutil.copytree(template, dest, symlinks=True)
+    return Path(dest)
 
 
 def package(tmp_path, source, name="layers"):

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from grading.release.course import ASSIGNMENT, COURSE_ID, ROOT, build_release, write_student_jupyter_config
+from grading.release.course import ASSIGNMENT, COURSE_ID, ROOT, write_student_jupyter_config
 from grading.release.strip import BEGIN, END
+from helpers import copy_course
 
 pytestmark = pytest.mark.browser
 
@@ -153,9 +154,9 @@ def run_cell(page, cell, count):
 
 # -- (a) a student in the self-study workspace ---------------------------------------------------
 
-def test_student_runs_a_stub_then_implements_it(page, tmp_path):
+def test_student_runs_a_stub_then_implements_it(page, tmp_path, release_template):
     start = time.time()
-    release = build_release(tmp_path / "course")
+    release = copy_course(release_template, tmp_path / "course") / "release" / ASSIGNMENT
     workspace = tmp_path / "workspace" / ASSIGNMENT            # what `make workspace` makes
     shutil.copytree(release, workspace)
     config_dir = write_student_jupyter_config(workspace)
@@ -200,12 +201,11 @@ def test_student_runs_a_stub_then_implements_it(page, tmp_path):
 # -- (b) and (c): a graded course ----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
+def course(release_template, tmp_path_factory):
     from grading.classwide.grade import autograde
     from grading.release.samples import VARIANTS, make_submissions
 
-    course = tmp_path_factory.mktemp("browser") / "course"
-    build_release(course)
+    course = copy_course(release_template, tmp_path_factory.mktemp("browser") / "course")
     make_submissions(course, {"ada": VARIANTS["reference"]})
     assert autograde(course) == ["ada"]
     return course

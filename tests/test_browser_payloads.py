@@ -19,8 +19,9 @@ import pytest
 import payloads
 import test_browser as tb
 from grading.gradebook.sanitize import render_markdown
-from grading.release.course import ASSIGNMENT, ROOT, build_release, tool_env
+from grading.release.course import ASSIGNMENT, ROOT, tool_env
 from payloads import danger
+from helpers import copy_course
 
 pytestmark = pytest.mark.browser
 
@@ -29,11 +30,10 @@ STUDENT = "mallory"
 
 
 @pytest.fixture(scope="module")
-def hostile_course(tmp_path_factory):
+def hostile_course(release_template, tmp_path_factory):
     from grading.release.samples import VARIANTS, make_submissions
 
-    course = tmp_path_factory.mktemp("payloads") / "course"
-    build_release(course)
+    course = copy_course(release_template, tmp_path_factory.mktemp("payloads") / "course")
     made = make_submissions(course, {"ada": VARIANTS["reference"], STUDENT: payloads.HOSTILE})
     payloads.write_payloads(made[STUDENT])
     payloads.write_hostile_files(made[STUDENT])

@@ -8,10 +8,11 @@ import pytest
 
 from grading.classwide.grade import autograde
 from grading.gradebook.grades import collect_scores, to_grade
-from grading.release.course import build_release, run_nbgrader, tool_env
+from grading.release.course import run_nbgrader, tool_env
 from grading.gradebook.feedback import generate
 from grading.gradebook.feedback_export import mark_ungraded, name_tests
 from grading.release.samples import VARIANTS, make_submissions
+from helpers import copy_course
 
 pytestmark = pytest.mark.nbgrader
 
@@ -31,9 +32,8 @@ def hand_grade(course, student, grade_id, notebook, score):
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    course = tmp_path_factory.mktemp("incremental") / "course"
-    build_release(course)
+def course(release_template, tmp_path_factory):
+    course = copy_course(release_template, tmp_path_factory.mktemp("incremental") / "course")
     make_submissions(course, {"ada": VARIANTS["reference"], "bob": VARIANTS["seeded_bug"]})
     assert autograde(course) == ["ada", "bob"]
     hand_grade(course, "ada", "q_saturation", "01_activation_functions", 2)

@@ -26,8 +26,9 @@ import pytest
 
 import users
 from cs231n_lite.selfcheck import REGISTRY
-from grading.release.course import build_release, tool_env
-from grading.release.samples import Append, Edit, Tamper, Variant, make_submission
+from grading.release.course import tool_env
+from helpers import copy_course
+from grading.release.samples import Append, Tamper, Variant, make_submission
 
 pytestmark = pytest.mark.nbgrader
 ROOT = Path(__file__).resolve().parents[2]
@@ -182,11 +183,11 @@ def expected_code_score(earns):
 
 
 @pytest.fixture(scope="module")
-def built_course():
+def built_course(release_template):
     base = Path(tempfile.mkdtemp(prefix="cs231n-lite-hostile-"))
     os.chmod(base, 0o755)
     course = base / "course"
-    build_release(course, log=course / "nbgrader.log")
+    copy_course(release_template, course)
     yield course
     shutil.rmtree(base, ignore_errors=True)
 

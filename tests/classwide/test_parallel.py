@@ -10,20 +10,20 @@ import pytest
 
 from grading.classwide.grade import autograde
 from grading.gradebook.grades import collect_scores
-from grading.release.course import ROOT, build_release
+from grading.release.course import ROOT
 from grading.classwide.parallel import local_cluster, trimming_workers_note, verdict_path
 from grading.classwide.report import class_summary, write_report
 from grading.release.samples import make_submissions
 
+from helpers import copy_course
 from variants import ALL_VARIANTS
 
 pytestmark = pytest.mark.nbgrader
 CLASS = ("reference", "untouched", "seeded_bug", "bug_he_init", "exits_at_import")
 
 
-def new_course(tmp_path_factory, name):
-    course = tmp_path_factory.mktemp(name) / "course"
-    build_release(course)
+def new_course(release_template, tmp_path_factory, name):
+    course = copy_course(release_template, tmp_path_factory.mktemp(name) / "course")
     make_submissions(course, {s: ALL_VARIANTS[s] for s in CLASS})
     return course
 
@@ -43,22 +43,22 @@ def code_scores(course):
 
 
 @pytest.fixture(scope="module")
-def sequential(tmp_path_factory):
-    course = new_course(tmp_path_factory, "sequential")
+def sequential(release_template, tmp_path_factory):
+    course = new_course(release_template, tmp_path_factory, "sequential")
     autograde(course, workers=1)
     return course
 
 
-def test_two_workers_give_the_sequential_grades(sequential, tmp_path_factory):
-    course = new_course(tmp_path_factory, "parallel")
+def test_two_workers_give_the_sequential_grades(sequential, release_template, tmp_path_factory):
+    course = new_course(release_template, tmp_path_factory, "parallel")
     (course / "instructor" / "secret").write_bytes((sequential / "instructor" / "secret").read_bytes())
     autograde(course, workers=2)
     assert verdicts(course) == verdicts(sequential)
     assert code_scores(course) == code_scores(sequential)
 
 
-def test_a_dask_cluster_gives_the_sequential_grades(sequential, tmp_path_factory, capsys):
-    course = new_course(tmp_path_factory, "dask")
+def test_a_dask_cluster_gives_the_sequential_grades(sequential, release_template, tmp_path_factory, capsys):
+    course = new_course(release_template, tmp_path_factory, "dask")
     (course / "instructor" / "secret").write_bytes((sequential / "instructor" / "secret").read_bytes())
     with local_cluster(2) as cluster:
         autograde(course, scheduler=cluster.scheduler_address)
@@ -79,8 +79,8 @@ def test_workers_that_trim_the_heap_at_every_free_are_pointed_out():
     assert "1 of the Dask workers" in note and "pre-spawn-environ.MALLOC_TRIM_THRESHOLD_: null" in note
 
 
-def test_an_interrupted_run_resumes_and_loses_nothing(sequential, tmp_path_factory):
-    course = new_course(tmp_path_factory, "resume")
+def test_an_interrupted_run_resumes_and_loses_nothing(sequential, release_template, tmp_path_factory):
+    course = new_course(release_template, tmp_path_factory, "resume")
     (course / "instructor" / "secret").write_bytes((sequential / "instructor" / "secret").read_bytes())
     run = [sys.executable, "-m", "grading", "autograde", "--course", str(course), "--workers", "1"]
     proc = subprocess.Popen(run, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

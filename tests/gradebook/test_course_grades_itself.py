@@ -10,8 +10,8 @@ import pytest
 
 from grading.__main__ import main as grading_main
 from grading.gradebook.grades import collect_scores
-from grading.release.course import build_release
 from grading.release.samples import VARIANTS, make_submissions
+from helpers import copy_course
 
 pytestmark = pytest.mark.nbgrader
 STUDENTS = ("reference", "seeded_bug", "untouched")
@@ -30,9 +30,8 @@ def bare_env():
 
 
 @pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    course = tmp_path_factory.mktemp("selfgrading") / "course"
-    build_release(course)
+def course(release_template, tmp_path_factory):
+    course = copy_course(release_template, tmp_path_factory.mktemp("selfgrading") / "course")
     make_submissions(course, {s: VARIANTS[s] for s in STUDENTS})
     return course
 
