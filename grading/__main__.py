@@ -21,9 +21,23 @@ from pathlib import Path
 from grading.classwide.grade import autograde
 from grading.gradebook.grades import collect_scores, export, format_table
 from grading.release.course import ASSIGNMENT, DEFAULT_COURSE_DIR, ROOT, build_release
+from grading.release.layout import CourseLayout
 from grading.release.samples import DEFAULT_STUDENTS, VARIANTS, make_submissions
 
 DEMO_COURSE_DIR = ROOT / "build" / "demo-course"
+
+# One line per command, for --help.
+HELP = {"release": "build the student release (and the course around it)",
+        "samples": "write the three sample submissions into submitted/",
+        "autograde": "grade new and changed submissions, then export the grades",
+        "export": "write grades.csv and print the grade table (nothing is graded)",
+        "feedback": "write feedback pages for students whose answers are all graded",
+        "report": "write the class report: scores, pass rates, common mistakes",
+        "demo": "build, submit, grade and check a fresh demo course",
+        "workspace": "a student copy of the release, for self-study",
+        "cells": "regenerate the notebooks' grade cells from the registry"}
+# Commands that work on a built course (the others build one, or need none).
+NEEDS_COURSE = ("samples", "autograde", "export", "feedback", "report")
 
 
 def expectation_failures(results, variants):
@@ -75,18 +89,25 @@ def cmd_export(args, export_first=True):
     if export_first:
         export(course, log=course / "nbgrader.log")
     results = collect_scores(course)
-    print(format_table(results))
-    from grading.gradebook.export import student_notes, submitted_students
-    notes = {s: student_notes(course, s) for s in submitted_students(course, ASSIGNMENT)}
-    for student, lines in notes.items():
-        for line in lines:
-            print(f"note: {student}: {line}")
+    from grading.gradebook.export import folder_problem, student_notes, submitted_students
+    folders = submitted_students(course, ASSIGNMENT)
+    print(format_table(results, not_graded=[s for s in folders if s not in results]))
+    for student in folders:
+        problem = folder_problem(course, student)
+        if problem:     # the instructor can fix this one now: said apart from the notes
+            print(f"warning: {student}: {problem}")
+        for line in student_notes(course, student):
+            if line != problem:
+                print(f"note: {student}: {line}")
     print(f"\ngrades: {course / 'grades.csv'}\nfeedback pages: python -m grading feedback --course {course}")
     return results
 
 
 def cmd_report(args):
     from grading.classwide.report import write_report
+    if not collect_scores(args.course):
+        sys.exit(f"no grades yet in {args.course}: run `python -m grading autograde --course {args.course}` "
+                 f"first")
     print(f"class report: {write_report(Path(args.course))}")
 
 
@@ -155,7 +176,7 @@ def main(argv=None):
                           ("autograde", DEFAULT_COURSE_DIR), ("export", DEFAULT_COURSE_DIR),
                           ("feedback", DEFAULT_COURSE_DIR), ("report", DEFAULT_COURSE_DIR),
                           ("demo", DEMO_COURSE_DIR)):
-        p = parsers[name] = sub.add_parser(name)
+        p = parsers[name] = sub.add_parser(name, help=HELP[name], description=HELP[name])
         p.add_argument("--course", default=str(default), help=f"course directory (default {default})")
     parsers["autograde"].add_argument("--regrade", action="append", metavar="ID",
                                       help="grade this student again even if unchanged ('all' for everyone)")
@@ -167,10 +188,13 @@ def main(argv=None):
     parsers["feedback"].add_argument("--student", action="append", help="only this student (repeatable)")
     parsers["feedback"].add_argument("--include-ungraded", action="store_true",
                                      help="also students with written answers not graded yet")
-    sub.add_parser("cells")
-    p = sub.add_parser("workspace")
+    sub.add_parser("cells", help=HELP["cells"], description=HELP["cells"])
+    p = sub.add_parser("workspace", help=HELP["workspace"], description=HELP["workspace"])
     p.add_argument("--dest", default=str(ROOT / "workspace" / ASSIGNMENT))
     args = parser.parse_args(argv)
+    if args.command in NEEDS_COURSE and not CourseLayout(args.course).is_built():
+        # before anything runs: nbgrader and sqlite would create files in the wrong folder
+        sys.exit(f"no course at {args.course}: run `python -m grading release --course {args.course}` first")
     from grading.sandbox.errors import SandboxUnavailable
     try:
         run(args)

@@ -74,16 +74,40 @@ class CourseLayout:
         return self.root / "feedback"
 
     @property
+    def db_file(self):
+        return self.root / "gradebook.db"
+
+    @property
     def db_url(self):
-        return f"sqlite:///{self.root / 'gradebook.db'}"
+        return f"sqlite:///{self.db_file}"
 
     @property
     def grades_csv(self):
         return self.root / "grades.csv"
 
     @property
+    def grades_by_test_csv(self):
+        """One row per student, one column per grade id (code and written), totals, late penalty."""
+        return self.root / "grades_by_test.csv"
+
+    @property
+    def grades_canvas_csv(self):
+        """The total in the columns Canvas's gradebook import reads."""
+        return self.root / "grades_canvas.csv"
+
+    @property
     def config(self):
+        """The instructor's nbgrader config (written once; it loads generated_config)."""
         return self.root / "nbgrader_config.py"
+
+    @property
+    def generated_config(self):
+        """The config `python -m grading release` rewrites at every build."""
+        return self.root / "nbgrader_config_generated.py"
+
+    def is_built(self):
+        """Whether a release was built here (a course the grading commands can work on)."""
+        return self.config.is_file() and self.release.is_dir() and self.db_file.is_file()
 
     # the instructor's folder
     @property
