@@ -4,7 +4,7 @@
     python -m grading samples   [--course DIR]   write the three sample submissions
     python -m grading autograde [--course DIR] [--regrade ID|all] [--workers N] [--scheduler tcp://...]
                                                  grade new and changed submissions, export grades
-    python -m grading export    [--course DIR]   grades.csv and the table, nothing graded
+    python -m grading export    [--course DIR]   grades.csv, the upload files and the table, nothing graded
     python -m grading feedback  [--course DIR] [--student ID] [--include-ungraded]
                                                  feedback pages (students whose answers are all graded)
     python -m grading report    [--course DIR]   class report: scores, pass rates, common mistakes
@@ -99,7 +99,10 @@ def cmd_export(args, export_first=True):
         for line in student_notes(course, student):
             if line != problem:
                 print(f"note: {student}: {line}")
-    print(f"\ngrades: {course / 'grades.csv'}\nfeedback pages: python -m grading feedback --course {course}")
+    layout = CourseLayout(course)
+    print(f"\ngrades: {layout.grades_csv}\nto upload: {layout.grades_by_test_csv} (per test), "
+          f"{layout.grades_canvas_csv} (Canvas gradebook import)\n"
+          f"feedback pages: python -m grading feedback --course {course}")
     return results
 
 

@@ -1,6 +1,6 @@
 """grades.csv, written by nbgrader's own export (the course's nbgrader_config.py names this plugin).
 
-    c.ExportApp.plugin_class = "grading.gradebook.export.GradesCsv"
+    c.ExportApp.plugin_class = "grading.gradebook.uploads.CourseExports"   (GradesCsv, then the upload files)
 
 nbgrader's CSV columns, properly quoted, plus ``notes``; and one row for every
 student with a submission folder, graded or not: a submission that could

@@ -119,8 +119,10 @@ c.Autograde.exporter_class = "grading.gradebook.intake.SafeNotebookExporter"
 c.Autograde.pre_convert_hook = "grading.gradebook.intake.fresh_notes"
 
 # grades.csv: nbgrader's columns, quoted, a notes column, a row for every submission
-# folder (grading/gradebook/export.py).
-c.ExportApp.plugin_class = "grading.gradebook.export.GradesCsv"
+# folder (grading/gradebook/export.py); and in the same run the files to upload,
+# grades_by_test.csv and grades_canvas.csv (grading/gradebook/uploads.py; set
+# c.CanvasGrades.column_title to the Canvas assignment's title).
+c.ExportApp.plugin_class = "grading.gradebook.uploads.CourseExports"
 # Each notebook is validated once, after all its preprocessors, instead of
 # after each of them (the grade cells are checked by CheckMetadata anyway).
 c.Exporter.optimistic_validation = True
