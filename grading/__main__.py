@@ -8,6 +8,8 @@
     python -m grading feedback  [--course DIR] [--student ID] [--include-ungraded]
                                                  feedback pages (students whose answers are all graded)
     python -m grading report    [--course DIR]   class report: scores, pass rates, common mistakes
+    python -m grading collect-zip ZIP|DIR [--course DIR] [--regexp RE]
+                                                 an LMS download into submitted/ (nbgrader zip_collect)
     python -m grading demo      [--course DIR]   all of the above in a fresh course, checked
     python -m grading workspace [--dest DIR]     a student copy of the release (self-study)
     python -m grading cells                      regenerate the notebooks' grade cells from the registry
@@ -35,9 +37,10 @@ HELP = {"release": "build the student release (and the course around it)",
         "report": "write the class report: scores, pass rates, common mistakes",
         "demo": "build, submit, grade and check a fresh demo course",
         "workspace": "a student copy of the release, for self-study",
+        "collect-zip": "collect an LMS download (Canvas zip or folder) into submitted/ with nbgrader zip_collect",
         "cells": "regenerate the notebooks' grade cells from the registry"}
 # Commands that work on a built course (the others build one, or need none).
-NEEDS_COURSE = ("samples", "autograde", "export", "feedback", "report")
+NEEDS_COURSE = ("samples", "autograde", "export", "feedback", "report", "collect-zip")
 
 
 def expectation_failures(results, variants):
@@ -104,6 +107,24 @@ def cmd_export(args, export_first=True):
           f"{layout.grades_canvas_csv} (Canvas gradebook import)\n"
           f"feedback pages: python -m grading feedback --course {course}")
     return results
+
+
+def cmd_collect_zip(args):
+    from grading.gradebook.lms import collect_zip, summary
+    course = Path(args.course)
+    print(f"collecting {args.source} with nbgrader zip_collect ...", flush=True)
+    try:
+        students, unmatched = collect_zip(course, args.source, args.regexp, log=course / "nbgrader.log")
+    except FileNotFoundError as exc:
+        sys.exit(str(exc))
+    for student, files in sorted(students.items()):
+        print(f"{student}: took {len(files['took'])} file(s) into "
+              f"{CourseLayout(course).submitted(student)}: {summary(files['took'])}")
+        for file_id, why in files["skipped"]:
+            print(f"  skipped {file_id}: {why}")
+    for path, why in unmatched:
+        print(f"not collected: {path}: {why}")
+    print(f"{len(students)} student(s) collected; grade them with: python -m grading autograde --course {course}")
 
 
 def cmd_report(args):
@@ -191,6 +212,12 @@ def main(argv=None):
     parsers["feedback"].add_argument("--student", action="append", help="only this student (repeatable)")
     parsers["feedback"].add_argument("--include-ungraded", action="store_true",
                                      help="also students with written answers not graded yet")
+    p = parsers["collect-zip"] = sub.add_parser("collect-zip", help=HELP["collect-zip"],
+                                                description=HELP["collect-zip"])
+    p.add_argument("source", help="the downloaded zip file, or a folder of files and zips")
+    p.add_argument("--course", default=str(DEFAULT_COURSE_DIR), help=f"course directory (default {DEFAULT_COURSE_DIR})")
+    p.add_argument("--regexp", default=None, help="file-name regexp with (?P<student_id>...) and (?P<file_id>...) "
+                   "(default: Canvas's naming; also c.CanvasCollector.named_regexp)")
     sub.add_parser("cells", help=HELP["cells"], description=HELP["cells"])
     p = sub.add_parser("workspace", help=HELP["workspace"], description=HELP["workspace"])
     p.add_argument("--dest", default=str(ROOT / "workspace" / ASSIGNMENT))
@@ -208,7 +235,8 @@ def main(argv=None):
 def run(args):
     {"release": cmd_release, "samples": cmd_samples, "autograde": cmd_autograde,
      "demo": cmd_demo, "workspace": cmd_workspace, "cells": cmd_cells,
-     "export": cmd_export, "feedback": cmd_feedback, "report": cmd_report}[args.command](args)
+     "export": cmd_export, "feedback": cmd_feedback, "report": cmd_report,
+     "collect-zip": cmd_collect_zip}[args.command](args)
 
 
 if __name__ == "__main__":

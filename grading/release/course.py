@@ -123,6 +123,9 @@ c.Autograde.pre_convert_hook = "grading.gradebook.intake.fresh_notes"
 # grades_by_test.csv and grades_canvas.csv (grading/gradebook/uploads.py; set
 # c.CanvasGrades.column_title to the Canvas assignment's title).
 c.ExportApp.plugin_class = "grading.gradebook.uploads.CourseExports"
+# LMS downloads (`python -m grading collect-zip`, `nbgrader zip_collect {assignment}`): every
+# kind of submission file, sub-paths kept, Canvas's file naming (grading/gradebook/lms.py).
+c.ZipCollectApp.collector_plugin = "grading.gradebook.lms.CanvasCollector"
 # Each notebook is validated once, after all its preprocessors, instead of
 # after each of them (the grade cells are checked by CheckMetadata anyway).
 c.Exporter.optimistic_validation = True

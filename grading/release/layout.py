@@ -9,6 +9,7 @@ folder, which no student file ever reaches::
     <course>/instructor/intake/<student>.json   files the intake refused, and why
     <course>/instructor/graded.json             what was graded (fingerprints, answers)
     <course>/instructor/recording-failures.json students nbgrader could not record
+    <course>/instructor/zip-collect.jsonl       what the last LMS download's collection took
 """
 import sys
 from pathlib import Path
@@ -86,6 +87,11 @@ class CourseLayout:
         return self.root / "grades.csv"
 
     @property
+    def downloaded(self):
+        """nbgrader zip_collect's folder for an LMS download (archive/, extracted/)."""
+        return self.root / "downloaded" / self.assignment
+
+    @property
     def grades_by_test_csv(self):
         """One row per student, one column per grade id (code and written), totals, late penalty."""
         return self.root / "grades_by_test.csv"
@@ -131,6 +137,11 @@ class CourseLayout:
     @property
     def graded_record(self):
         return self.instructor / "graded.json"
+
+    @property
+    def collect_log(self):
+        """What the last zip_collect took and skipped, one JSON object a line."""
+        return self.instructor / "zip-collect.jsonl"
 
     @property
     def recording_failures(self):
