@@ -28,6 +28,11 @@ from grading.release.samples import DEFAULT_STUDENTS, VARIANTS, make_submissions
 
 DEMO_COURSE_DIR = ROOT / "build" / "demo-course"
 
+
+def phase(line):
+    """A line saying what starts now: no long step is silent (flushed, even into a pipe)."""
+    print(line, flush=True)
+
 # One line per command, for --help.
 HELP = {"release": "build the student release (and the course around it)",
         "samples": "write the three sample submissions into submitted/",
@@ -58,7 +63,7 @@ def expectation_failures(results, variants):
 
 
 def cmd_release(args):
-    release = build_release(args.course, log=Path(args.course) / "nbgrader.log")
+    release = build_release(args.course, log=Path(args.course) / "nbgrader.log", phase=phase)
     print(f"student release: {release}  (no solution, marker or hidden test found in it)")
 
 
@@ -79,7 +84,7 @@ def cmd_autograde(args):
 
     graded = autograde(course, regrade=tuple(args.regrade or ()), log=course / "nbgrader.log",
                        workers=getattr(args, "workers", None), scheduler=getattr(args, "scheduler", None),
-                       progress=progress)
+                       progress=progress, phase=phase)
     if bar is not None:
         bar.close()
     print(f"graded {len(graded)} new or changed submission(s)"
@@ -90,6 +95,7 @@ def cmd_autograde(args):
 def cmd_export(args, export_first=True):
     course = Path(args.course)
     if export_first:
+        phase("exporting grades with nbgrader export (grades.csv, grades_by_test.csv, grades_canvas.csv) ...")
         export(course, log=course / "nbgrader.log")
     results = collect_scores(course)
     from grading.gradebook.export import folder_problem, student_notes, submitted_students
@@ -138,7 +144,9 @@ def cmd_report(args):
 def cmd_feedback(args):
     from grading.gradebook.feedback import generate
     course = Path(args.course)
-    done, skipped = generate(course, args.student or None, args.include_ungraded, log=course / "nbgrader.log")
+    phase("choosing the students whose written answers are all graded ...")
+    done, skipped = generate(course, args.student or None, args.include_ungraded, log=course / "nbgrader.log",
+                             phase=phase)
     print(f"feedback written for {len(done)} student(s) in {course / 'feedback'}/<student>/{ASSIGNMENT}/")
     for student, reason in skipped.items():
         print(f"  skipped {student}: {reason} (grade them in Formgrader, or --include-ungraded)")

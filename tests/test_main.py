@@ -83,3 +83,49 @@ def test_misplaced_folders_are_warned_about_and_listed_as_not_graded(empty_cours
         assert rows["bob"]["score"] == "" and "no cs231n_lite/ folder" in rows["bob"]["notes"]
     finally:
         shutil.rmtree(layout.submitted_root)
+
+
+class Stop(Exception):
+    """Raised by a stand-in for the slow step, to see what was said before it."""
+
+
+def test_a_release_says_each_step_before_nbgrader_runs(tmp_path, monkeypatch):
+    import grading.release.course as release_course
+    said = []
+
+    def generate_assignment(*args, **kw):
+        raise Stop(list(said))
+    monkeypatch.setattr(release_course, "run_nbgrader", generate_assignment)
+    with pytest.raises(Stop) as stopped:
+        release_course.build_release(tmp_path / "course", phase=said.append)
+    assert stopped.value.args[0][-1] == "building the release with nbgrader generate_assignment ..."
+    assert len(stopped.value.args[0]) == 3
+
+
+def test_autograde_says_how_many_it_grades_before_computing(tmp_path, monkeypatch):
+    import grading.classwide.grade as grade
+    said = []
+    monkeypatch.setattr(grade, "to_grade", lambda course_dir, regrade: ["ann", "bob"])
+    monkeypatch.setattr(grade, "submissions", lambda course_dir: ["ann", "bob"])
+    monkeypatch.setattr(grade, "read_secret", lambda path: b"k")
+    monkeypatch.setattr(grade, "recording_hooks", lambda course_dir: (None, None))
+    monkeypatch.setattr(grade, "GradebookWriter", lambda *a, **k: type("W", (), {"close": lambda self: None, "add": None})())
+    monkeypatch.setattr(grade, "export", lambda course_dir, log=None: said.append("(export ran)"))
+
+    def compute(*args, **kw):
+        said.append("(verdicts computed)")
+    monkeypatch.setattr(grade, "compute_verdicts", compute)
+    grade.autograde(tmp_path, phase=said.append)
+    assert said == ["checking which submissions are new or changed ...",
+                    "grading 2 submission(s): computing verdicts in the sandbox and recording them with "
+                    "nbgrader autograde ...", "(verdicts computed)", "exporting grades with nbgrader export ...",
+                    "(export ran)"]
+
+
+@pytest.mark.nbgrader
+def test_export_and_feedback_say_what_starts_first(empty_course):
+    for command, first in (("export", "exporting grades with nbgrader export"),
+                           ("feedback", "choosing the students whose written answers are all graded")):
+        proc = grading(command, "--course", str(empty_course))
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert proc.stdout.splitlines()[0].startswith(first)

@@ -316,21 +316,26 @@ def complete_language_info(release):
         nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
-def build_release(course_dir=DEFAULT_COURSE_DIR, log=None):
+def build_release(course_dir=DEFAULT_COURSE_DIR, log=None, phase=lambda line: None):
     """Build source/ and release/ of the assignment; returns the release folder.
 
-    Submissions, the gradebook and grades already in course_dir are kept.
+    Submissions, the gradebook and grades already in course_dir are kept;
+    phase(line) is told what starts, before each long step.
     """
     from grading.release.leakcheck import find_leaks
 
     course_dir = Path(course_dir).resolve()
     course_dir.mkdir(parents=True, exist_ok=True)
+    phase(f"writing the course config and the grader's copy in {course_dir} ...")
     warning = write_config(course_dir)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     build_instructor_dir(course_dir)
+    phase("stripping the solutions into source/ ...")
     build_source(course_dir)
+    phase("building the release with nbgrader generate_assignment ...")
     run_nbgrader(course_dir, "generate_assignment", ASSIGNMENT, "--force", log=log)
+    phase("checking the release for leaks ...")
     release = CourseLayout(course_dir).release
     complete_language_info(release)
     missing = {nb.name for nb in notebook_files()} - {p.name for p in release.glob("*.ipynb")}
