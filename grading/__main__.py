@@ -1,6 +1,6 @@
 """Instructor commands.
 
-    python -m grading release   [--course DIR]   build the student release
+    python -m grading release   [--course DIR] [--course-id ID]   build the student release
     python -m grading samples   [--course DIR]   write the three sample submissions
     python -m grading autograde [--course DIR] [--regrade ID|all] [--workers N] [--scheduler tcp://...]
                                                  grade new and changed submissions, export grades
@@ -15,6 +15,7 @@
     python -m grading cells                      regenerate the notebooks' grade cells from the registry
 """
 import argparse
+import re
 import shutil
 import sys
 import time
@@ -27,6 +28,13 @@ from grading.release.layout import CourseLayout
 from grading.release.samples import DEFAULT_STUDENTS, VARIANTS, make_submissions
 
 DEMO_COURSE_DIR = ROOT / "build" / "demo-course"
+
+
+def course_id(text):
+    """An nbgrader course id that can name the exchange's folder."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: letters, digits and . _ - only (it names a folder)")
+    return text
 
 
 def phase(line):
@@ -63,7 +71,8 @@ def expectation_failures(results, variants):
 
 
 def cmd_release(args):
-    release = build_release(args.course, log=Path(args.course) / "nbgrader.log", phase=phase)
+    release = build_release(args.course, log=Path(args.course) / "nbgrader.log", phase=phase,
+                            course_id=getattr(args, "course_id", None))
     print(f"student release: {release}  (no solution, marker or hidden test found in it)")
 
 
@@ -210,6 +219,9 @@ def main(argv=None):
                           ("demo", DEMO_COURSE_DIR)):
         p = parsers[name] = sub.add_parser(name, help=HELP[name], description=HELP[name])
         p.add_argument("--course", default=str(default), help=f"course directory (default {default})")
+    parsers["release"].add_argument("--course-id", default=None, metavar="ID", type=course_id,
+                                    help="nbgrader's course id (the exchange's folder name); kept in the "
+                                         "course's nbgrader_config.py for later releases")
     parsers["autograde"].add_argument("--regrade", action="append", metavar="ID",
                                       help="grade this student again even if unchanged ('all' for everyone)")
     parsers["autograde"].add_argument("--workers", type=int, default=None,
