@@ -41,11 +41,12 @@ def phase(line):
     """A line saying what starts now: no long step is silent (flushed, even into a pipe)."""
     print(line, flush=True)
 
+
 # One line per command, for --help.
 HELP = {"release": "build the student release (and the course around it)",
         "samples": "write the three sample submissions into submitted/",
         "autograde": "grade new and changed submissions, then export the grades",
-        "export": "write grades.csv and print the grade table (nothing is graded)",
+        "export": "write grades.csv and the upload files, print the grade table (nothing is graded)",
         "feedback": "write feedback pages for students whose answers are all graded",
         "report": "write the class report: scores, pass rates, common mistakes",
         "demo": "build, submit, grade and check a fresh demo course",

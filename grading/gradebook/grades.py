@@ -173,7 +173,7 @@ def recording_hooks(course_dir):
 
 
 def export(course_dir, log=None):
-    """grades.csv from the gradebook (quick: nothing is graded)."""
+    """grades.csv, grades_by_test.csv and grades_canvas.csv from the gradebook (quick: nothing is graded)."""
     run_nbgrader(course(course_dir).root, "export", "--to", str(course(course_dir).grades_csv),
                  log=log)
 
