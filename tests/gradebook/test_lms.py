@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from grading.gradebook.lms import CANVAS_REGEXP
+from grading.gradebook.lms import CANVAS_REGEXP, CanvasCollector
 from grading.release.course import tool_env
 from grading.release.layout import course
 
@@ -27,6 +27,16 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_canvas_names_give_the_student_and_keep_the_sub_path(path, expected):
     match = re.match(CANVAS_REGEXP, "/tmp/" + path)
     assert (match and (match["student_id"], match["file_id"])) == expected
+
+
+def test_another_naming_is_one_setting_and_leftovers_are_skipped():
+    collector = CanvasCollector(named_regexp=r".*/(?P<student_id>[a-z]+)--(?P<file_id>.+)$")
+    assert collector.collect("/d/extracted/ann--cs231n_lite/layers.py") == {"student_id": "ann",
+                                                                            "file_id": "cs231n_lite/layers.py"}
+    assert collector.collect("/d/extracted/ann--cs231n_lite/__pycache__/layers.cpython-311.pyc") is None
+    assert collector.collect("/d/extracted/ann--.ipynb_checkpoints/01_a-checkpoint.ipynb") is None
+    assert collector.collect("/d/extracted/ann--notes.pdf") is None
+    assert collector.collect("/d/extracted/doejane_1_2_01_a.ipynb") is None        # not this naming
 
 
 def canvas_download(release, dest):

@@ -75,3 +75,22 @@ def test_canvas_title_and_id_column_are_the_instructors(small_class, tmp_path):
     assert header[-1] == "Part I (4242)" and points[0].strip() == "Points Possible"
     assert float(points[-1]) == sum(s.points for s in collect_scores(small_class)["reference"])
     assert sorted(r[2] for r in rows) == sorted(SMALL_CLASS) and all(r[3] == "" for r in rows)
+
+
+def test_a_late_penalty_is_its_own_column_and_comes_off_the_uploaded_score(small_class, tmp_path):
+    import shutil
+    from nbgrader.api import Gradebook
+    late = tmp_path / "course"
+    shutil.copytree(small_class, late, symlinks=True)
+    with Gradebook(course(late).db_url) as gb:
+        notebook = gb.find_submission("part1", "seeded_bug").notebooks[0]
+        notebook.late_submission_penalty = 2.0
+        gb.db.commit()
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "export"], cwd=late, env=tool_env(),
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    row = by_student(course(late).grades_by_test_csv)["seeded_bug"]
+    assert float(row["late_submission_penalty"]) == 2.0
+    assert float(row["score"]) == float(row["raw_score"]) - 2.0
+    canvas = {r[3]: r[5] for r in read(course(late).grades_canvas_csv)[1:]}
+    assert float(canvas["seeded_bug"]) == float(row["score"])
