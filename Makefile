@@ -21,7 +21,7 @@ INSTALL_BWRAP = command -v bwrap >/dev/null || { \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap; \
 	else echo "note: grading needs bubblewrap: sudo apt-get install bubblewrap"; fi; }
 
-.PHONY: demo test release grade export feedback workspace lab fixtures check-fixtures benchmark lock clean
+.PHONY: demo test release grade export feedback collect-zip workspace lab fixtures check-fixtures benchmark lock clean
 
 demo: $(STAMP)
 	$(PY) -m grading demo
@@ -40,6 +40,11 @@ export: $(STAMP)
 
 feedback: $(STAMP)
 	$(PY) -m grading feedback
+
+# An LMS download (Canvas's submissions zip, or a folder) into build/course/submitted/.
+collect-zip: $(STAMP)
+	@test -n "$(ZIP)" || { echo "usage: make collect-zip ZIP=path/to/submissions.zip"; exit 1; }
+	$(PY) -m grading collect-zip "$(ZIP)"
 
 workspace: $(STAMP)
 	$(PY) -m grading workspace

@@ -1,18 +1,21 @@
 """Instructor commands.
 
-    python -m grading release   [--course DIR]   build the student release
+    python -m grading release   [--course DIR] [--course-id ID]   build the student release
     python -m grading samples   [--course DIR]   write the three sample submissions
     python -m grading autograde [--course DIR] [--regrade ID|all] [--workers N] [--scheduler tcp://...]
                                                  grade new and changed submissions, export grades
-    python -m grading export    [--course DIR]   grades.csv and the table, nothing graded
+    python -m grading export    [--course DIR]   grades.csv, the upload files and the table, nothing graded
     python -m grading feedback  [--course DIR] [--student ID] [--include-ungraded]
                                                  feedback pages (students whose answers are all graded)
     python -m grading report    [--course DIR]   class report: scores, pass rates, common mistakes
+    python -m grading collect-zip ZIP|DIR [--course DIR] [--regexp RE]
+                                                 an LMS download into submitted/ (nbgrader zip_collect)
     python -m grading demo      [--course DIR]   all of the above in a fresh course, checked
     python -m grading workspace [--dest DIR]     a student copy of the release (self-study)
     python -m grading cells                      regenerate the notebooks' grade cells from the registry
 """
 import argparse
+import re
 import shutil
 import sys
 import time
@@ -21,9 +24,37 @@ from pathlib import Path
 from grading.classwide.grade import autograde
 from grading.gradebook.grades import collect_scores, export, format_table
 from grading.release.course import ASSIGNMENT, DEFAULT_COURSE_DIR, ROOT, build_release
+from grading.release.layout import CourseLayout
 from grading.release.samples import DEFAULT_STUDENTS, VARIANTS, make_submissions
 
 DEMO_COURSE_DIR = ROOT / "build" / "demo-course"
+
+
+def course_id(text):
+    """An nbgrader course id that can name the exchange's folder."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: letters, digits and . _ - only (it names a folder)")
+    return text
+
+
+def phase(line):
+    """A line saying what starts now: no long step is silent (flushed, even into a pipe)."""
+    print(line, flush=True)
+
+
+# One line per command, for --help.
+HELP = {"release": "build the student release (and the course around it)",
+        "samples": "write the three sample submissions into submitted/",
+        "autograde": "grade new and changed submissions, then export the grades",
+        "export": "write grades.csv and the upload files, print the grade table (nothing is graded)",
+        "feedback": "write feedback pages for students whose answers are all graded",
+        "report": "write the class report: scores, pass rates, common mistakes",
+        "demo": "build, submit, grade and check a fresh demo course",
+        "workspace": "a student copy of the release, for self-study",
+        "collect-zip": "collect an LMS download (Canvas zip or folder) into submitted/ with nbgrader zip_collect",
+        "cells": "regenerate the notebooks' grade cells from the registry"}
+# Commands that work on a built course (the others build one, or need none).
+NEEDS_COURSE = ("samples", "autograde", "export", "feedback", "report", "collect-zip")
 
 
 def expectation_failures(results, variants):
@@ -41,7 +72,8 @@ def expectation_failures(results, variants):
 
 
 def cmd_release(args):
-    release = build_release(args.course, log=Path(args.course) / "nbgrader.log")
+    release = build_release(args.course, log=Path(args.course) / "nbgrader.log", phase=phase,
+                            course_id=getattr(args, "course_id", None))
     print(f"student release: {release}  (no solution, marker or hidden test found in it)")
 
 
@@ -62,7 +94,7 @@ def cmd_autograde(args):
 
     graded = autograde(course, regrade=tuple(args.regrade or ()), log=course / "nbgrader.log",
                        workers=getattr(args, "workers", None), scheduler=getattr(args, "scheduler", None),
-                       progress=progress)
+                       progress=progress, phase=phase)
     if bar is not None:
         bar.close()
     print(f"graded {len(graded)} new or changed submission(s)"
@@ -73,27 +105,58 @@ def cmd_autograde(args):
 def cmd_export(args, export_first=True):
     course = Path(args.course)
     if export_first:
+        phase("exporting grades with nbgrader export (grades.csv, grades_by_test.csv, grades_canvas.csv) ...")
         export(course, log=course / "nbgrader.log")
     results = collect_scores(course)
-    print(format_table(results))
-    from grading.gradebook.export import student_notes, submitted_students
-    notes = {s: student_notes(course, s) for s in submitted_students(course, ASSIGNMENT)}
-    for student, lines in notes.items():
-        for line in lines:
-            print(f"note: {student}: {line}")
-    print(f"\ngrades: {course / 'grades.csv'}\nfeedback pages: python -m grading feedback --course {course}")
+    from grading.gradebook.export import folder_problem, student_notes, submitted_students
+    folders = submitted_students(course, ASSIGNMENT)
+    print(format_table(results, not_graded=[s for s in folders if s not in results]))
+    for student in folders:
+        problem = folder_problem(course, student)
+        if problem:     # the instructor can fix this one now: said apart from the notes
+            print(f"warning: {student}: {problem}")
+        for line in student_notes(course, student):
+            if line != problem:
+                print(f"note: {student}: {line}")
+    layout = CourseLayout(course)
+    print(f"\ngrades: {layout.grades_csv}\nto upload: {layout.grades_by_test_csv} (per test), "
+          f"{layout.grades_canvas_csv} (Canvas gradebook import)\n"
+          f"feedback pages: python -m grading feedback --course {course}")
     return results
+
+
+def cmd_collect_zip(args):
+    from grading.gradebook.lms import collect_zip, summary
+    course = Path(args.course)
+    print(f"collecting {args.source} with nbgrader zip_collect ...", flush=True)
+    try:
+        students, unmatched = collect_zip(course, args.source, args.regexp, log=course / "nbgrader.log")
+    except FileNotFoundError as exc:
+        sys.exit(str(exc))
+    for student, files in sorted(students.items()):
+        print(f"{student}: took {len(files['took'])} file(s) into "
+              f"{CourseLayout(course).submitted(student)}: {summary(files['took'])}")
+        for file_id, why in files["skipped"]:
+            print(f"  skipped {file_id}: {why}")
+    for path, why in unmatched:
+        print(f"not collected: {path}: {why}")
+    print(f"{len(students)} student(s) collected; grade them with: python -m grading autograde --course {course}")
 
 
 def cmd_report(args):
     from grading.classwide.report import write_report
+    if not collect_scores(args.course):
+        sys.exit(f"no grades yet in {args.course}: run `python -m grading autograde --course {args.course}` "
+                 f"first")
     print(f"class report: {write_report(Path(args.course))}")
 
 
 def cmd_feedback(args):
     from grading.gradebook.feedback import generate
     course = Path(args.course)
-    done, skipped = generate(course, args.student or None, args.include_ungraded, log=course / "nbgrader.log")
+    phase("choosing the students whose written answers are all graded ...")
+    done, skipped = generate(course, args.student or None, args.include_ungraded, log=course / "nbgrader.log",
+                             phase=phase)
     print(f"feedback written for {len(done)} student(s) in {course / 'feedback'}/<student>/{ASSIGNMENT}/")
     for student, reason in skipped.items():
         print(f"  skipped {student}: {reason} (grade them in Formgrader, or --include-ungraded)")
@@ -155,8 +218,11 @@ def main(argv=None):
                           ("autograde", DEFAULT_COURSE_DIR), ("export", DEFAULT_COURSE_DIR),
                           ("feedback", DEFAULT_COURSE_DIR), ("report", DEFAULT_COURSE_DIR),
                           ("demo", DEMO_COURSE_DIR)):
-        p = parsers[name] = sub.add_parser(name)
+        p = parsers[name] = sub.add_parser(name, help=HELP[name], description=HELP[name])
         p.add_argument("--course", default=str(default), help=f"course directory (default {default})")
+    parsers["release"].add_argument("--course-id", default=None, metavar="ID", type=course_id,
+                                    help="nbgrader's course id (the exchange's folder name); kept in the "
+                                         "course's nbgrader_config.py for later releases")
     parsers["autograde"].add_argument("--regrade", action="append", metavar="ID",
                                       help="grade this student again even if unchanged ('all' for everyone)")
     parsers["autograde"].add_argument("--workers", type=int, default=None,
@@ -167,10 +233,19 @@ def main(argv=None):
     parsers["feedback"].add_argument("--student", action="append", help="only this student (repeatable)")
     parsers["feedback"].add_argument("--include-ungraded", action="store_true",
                                      help="also students with written answers not graded yet")
-    sub.add_parser("cells")
-    p = sub.add_parser("workspace")
+    p = parsers["collect-zip"] = sub.add_parser("collect-zip", help=HELP["collect-zip"],
+                                                description=HELP["collect-zip"])
+    p.add_argument("source", help="the downloaded zip file, or a folder of files and zips")
+    p.add_argument("--course", default=str(DEFAULT_COURSE_DIR), help=f"course directory (default {DEFAULT_COURSE_DIR})")
+    p.add_argument("--regexp", default=None, help="file-name regexp with (?P<student_id>...) and (?P<file_id>...) "
+                   "(default: Canvas's naming; also c.CanvasCollector.named_regexp)")
+    sub.add_parser("cells", help=HELP["cells"], description=HELP["cells"])
+    p = sub.add_parser("workspace", help=HELP["workspace"], description=HELP["workspace"])
     p.add_argument("--dest", default=str(ROOT / "workspace" / ASSIGNMENT))
     args = parser.parse_args(argv)
+    if args.command in NEEDS_COURSE and not CourseLayout(args.course).is_built():
+        # before anything runs: nbgrader and sqlite would create files in the wrong folder
+        sys.exit(f"no course at {args.course}: run `python -m grading release --course {args.course}` first")
     from grading.sandbox.errors import SandboxUnavailable
     try:
         run(args)
@@ -181,7 +256,8 @@ def main(argv=None):
 def run(args):
     {"release": cmd_release, "samples": cmd_samples, "autograde": cmd_autograde,
      "demo": cmd_demo, "workspace": cmd_workspace, "cells": cmd_cells,
-     "export": cmd_export, "feedback": cmd_feedback, "report": cmd_report}[args.command](args)
+     "export": cmd_export, "feedback": cmd_feedback, "report": cmd_report,
+     "collect-zip": cmd_collect_zip}[args.command](args)
 
 
 if __name__ == "__main__":

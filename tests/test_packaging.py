@@ -26,14 +26,19 @@ def pyproject_deps():
     return dict(normalize(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"])
 
 
+# conda-forge names that are not PyPI's (PyPI's name on the right).
+CONDA_TO_PYPI = {"playwright-python": "playwright"}
+
+
 def environment_deps():
+    """{PyPI name: constraint} of environment.yml's dependencies."""
     deps, inside = {}, False
     for line in (ROOT / "environment.yml").read_text().splitlines():
         if line.startswith("dependencies:"):
             inside = True
         elif inside and re.match(r"^\s+-\s", line):
             name, constraint = normalize(line.split("-", 1)[1].split("#")[0])
-            deps[name] = constraint
+            deps[CONDA_TO_PYPI.get(name, name)] = constraint
         elif inside and line and not line.startswith((" ", "#")):
             inside = False
     return deps
@@ -43,6 +48,21 @@ def test_environment_matches_pyproject():
     env = environment_deps()
     assert env.pop("python") == "=3.11"
     assert env == pyproject_deps()
+
+
+def test_environment_uses_conda_forges_names():
+    names = {normalize(line.split("-", 1)[1].split("#")[0])[0] for line in
+             (ROOT / "environment.yml").read_text().splitlines() if re.match(r"^\s+-\s", line)}
+    assert "playwright-python" in names and "playwright" not in names
+
+
+def test_the_licence_is_mit_in_spdx_form_with_its_file():
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    assert pyproject["project"]["license"] == "MIT"
+    assert [p for pattern in pyproject["project"]["license-files"] for p in ROOT.glob(pattern)] == [ROOT / "LICENSE"]
+    assert (ROOT / "LICENSE").read_text().startswith("MIT License\n\nCopyright (c) 2026 cs231n-lite maintainers\n")
+    setuptools = [Requirement(r) for r in pyproject["build-system"]["requires"] if r.startswith("setuptools")][0]
+    assert not setuptools.specifier.contains("76.9") and setuptools.specifier.contains("77.0")
 
 
 def test_environment_uses_conda_forge():

@@ -21,16 +21,22 @@ from grading.judge.hidden import read_secret
 from grading.release.layout import CourseLayout
 
 
-def autograde(course_dir, regrade=(), log=None, workers=None, scheduler=None, progress=None):
+def autograde(course_dir, regrade=(), log=None, workers=None, scheduler=None, progress=None,
+              phase=lambda line: None):
     """Grade new and changed submissions (and those in regrade), then export the grades.
 
-    regrade: student ids to grade again anyway, or ("all",). Returns the students graded.
+    regrade: student ids to grade again anyway, or ("all",); phase(line) is
+    told what starts, before each long step. Returns the students graded.
     """
     course_dir = Path(course_dir).resolve()
+    phase("checking which submissions are new or changed ...")
     students = to_grade(course_dir, tuple(regrade))
     if not students:
+        phase("nothing new to grade; exporting grades with nbgrader export ...")
         export(course_dir, log=log)
         return students
+    phase(f"grading {len(students)} submission(s): computing verdicts in the sandbox and recording them "
+          f"with nbgrader autograde ...")
     clear_verdicts(course_dir, submissions(course_dir) if "all" in regrade else
                    [s for s in regrade if s in students])
     before_batch, after_batch = recording_hooks(course_dir)
@@ -43,5 +49,6 @@ def autograde(course_dir, regrade=(), log=None, workers=None, scheduler=None, pr
         try:
             writer.close()   # verdicts already stored are recorded even if computing stopped
         finally:
+            phase("exporting grades with nbgrader export ...")
             export(course_dir, log=log)     # grades.csv is written whatever happened
     return students

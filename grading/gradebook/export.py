@@ -1,6 +1,6 @@
 """grades.csv, written by nbgrader's own export (the course's nbgrader_config.py names this plugin).
 
-    c.ExportApp.plugin_class = "grading.gradebook.export.GradesCsv"
+    c.ExportApp.plugin_class = "grading.gradebook.uploads.CourseExports"   (GradesCsv, then the upload files)
 
 nbgrader's CSV columns, properly quoted, plus ``notes``; and one row for every
 student with a submission folder, graded or not: a submission that could
@@ -18,7 +18,7 @@ from nbgrader.api import MissingEntry
 from nbgrader.plugins import ExportPlugin
 
 from grading.gradebook.intake import note_lines
-from grading.release.layout import course
+from grading.release.layout import PACKAGE, course
 
 COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name", "first_name", "email",
            "raw_score", "late_submission_penalty", "score", "max_score", "notes"]
@@ -38,6 +38,29 @@ def recording_failures(course_dir):
         return {}
 
 
+def folder_problem(course_dir, student):
+    """Why a student's folder in submitted/ cannot be graded, with the fix; None if it can.
+
+    Two mistakes of the hand-in are common: the files put straight into
+    submitted/<student>/ (nbgrader wants submitted/<student>/<assignment>/),
+    and the notebooks handed in without the package the code is graded from.
+    """
+    layout = course(course_dir)
+    rel = f"submitted/{student}/"
+    if not (layout.submitted_root / student).is_dir():
+        return None
+    work = layout.submitted(student)
+    if not work.is_dir():
+        return (f"not graded: {rel} has no {layout.assignment}/ folder; move the submission's files into "
+                f"{rel}{layout.assignment}/ and grade again")
+    package = work / PACKAGE
+    if not package.is_dir() or package.is_symlink():
+        return (f"not graded: {rel}{layout.assignment}/ has no {PACKAGE}/ folder (the code is graded from "
+                f"the student's package); put the student's whole folder, package included, there and "
+                f"grade again")
+    return None
+
+
 def student_notes(course_dir, student):
     """Everything the instructor should know about one student's grading, as sentences."""
     course_dir = Path(course_dir)
@@ -45,6 +68,9 @@ def student_notes(course_dir, student):
     if not valid_student_id(student):
         return ["not graded: the folder name is not a valid student id (letters, digits and . _ @ + - "
                 "only, at most 64)"]
+    problem = folder_problem(course_dir, student)
+    if problem:
+        lines.append(problem)
     verdict = course(course_dir).verdict(student)
     try:
         stored = json.loads(verdict.read_text())
@@ -99,12 +125,8 @@ class GradesCsv(ExportPlugin):
         try:
             submission = gradebook.find_submission(assignment.name, student_id)
         except MissingEntry:
-            folder = course_dir / "submitted" / student_id
-            if (folder / assignment.name).is_dir():
-                notes = notes or ["not graded yet"]
-            elif folder.is_dir():
-                notes.append(f"not graded: no {assignment.name}/ folder in submitted/{student_id}/ (the "
-                             f"submission belongs in submitted/{student_id}/{assignment.name}/)")
+            if (course(course_dir).submitted_root / student_id).is_dir():
+                notes = notes or ["not graded yet"]     # a folder problem is among the notes already
             else:
                 row.update(raw_score=0.0, late_submission_penalty=0.0, score=0.0)
                 notes.append("no submission")

@@ -21,10 +21,11 @@ def ungraded_answers(course_dir, students):
     return read_grades(course_dir, students, lambda nb, g: (nb, g.name) if g.needs_manual_grade else None)
 
 
-def generate(course_dir, students=None, include_ungraded=False, log=None):
+def generate(course_dir, students=None, include_ungraded=False, log=None, phase=lambda line: None):
     """Write feedback pages; returns (students done, {student: reason skipped}).
 
-    The others' feedback folders are left alone (excluded from nbgrader's run).
+    The others' feedback folders are left alone (excluded from nbgrader's run);
+    phase(line) is told before nbgrader starts.
     """
     course_dir = Path(course_dir).resolve()
     autograded = CourseLayout(course_dir).autograded_root
@@ -40,5 +41,6 @@ def generate(course_dir, students=None, include_ungraded=False, log=None):
     args = ["generate_feedback", ASSIGNMENT, "--force"]
     if others:
         args.append("--CourseDirectory.student_id_exclude=" + ",".join(others))
+    phase(f"writing feedback pages for {len(done)} student(s) with nbgrader generate_feedback ...")
     run_nbgrader(course_dir, *args, log=log)
     return done, skipped

@@ -9,7 +9,8 @@ the same pages: the summary names each test's function (nbgrader writes
 "Test cell" for every one), written answers not graded yet say so instead of
 "Score: 0.0", long lines (a check's message) wrap instead of scrolling
 sideways, and each feedback folder holds the pages only (nbgrader copies the
-whole submission there, package and data included).
+whole submission there, package and data included), plus the two files
+nbgrader's exchange needs to release them (KEEP).
 
 Math works offline: nbconvert's pages load MathJax from a CDN; each page here
 carries its own copy instead (MathJax 2.7 from the jupyter-server-mathjax
@@ -139,8 +140,18 @@ class FeedbackExporter(HTMLExporter):
         return offline_math(html, mathjax_inline()), resources
 
 
+# nbgrader's own bookkeeping, written by `nbgrader submit` and kept by `collect`: release_feedback
+# reads both (the secret names the released page), so without them it stops with FileNotFoundError.
+KEEP = ("timestamp.txt", "submission_secret.txt")
+
+
+def kept(path, folder):
+    """Whether a file of a feedback folder stays: a top-level page or one of nbgrader's KEEP files."""
+    return path.parent == folder and (path.suffix == ".html" or path.name in KEEP)
+
+
 def keep_pages_only(assignment, student, notebooks, **_):
-    """nbgrader's post-convert hook: one student's feedback folder keeps its pages, nothing else.
+    """nbgrader's post-convert hook: one student's feedback folder keeps its pages (and KEEP).
 
     nbgrader passes `student` as given on its command line (possibly "*"); the
     notebooks are the ones just converted, <root>/autograded/<student>/<assignment>/<nb>.ipynb
@@ -151,10 +162,10 @@ def keep_pages_only(assignment, student, notebooks, **_):
         folder = root / "feedback" / student_id / source.name
         if not folder.is_dir():
             continue
-        # files first, then the folders they emptied; the pages are the top-level .html files
+        # files first, then the folders they emptied
         for path in sorted(folder.rglob("*"), reverse=True):
             if path.is_dir() and not path.is_symlink():
                 if not any(path.iterdir()):
                     path.rmdir()
-            elif not (path.parent == folder and path.suffix == ".html"):
+            elif not (kept(path, folder) and path.is_file() and not path.is_symlink()):
                 path.unlink()

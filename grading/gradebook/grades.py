@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from grading.gradebook.export import valid_student_id
+from grading.gradebook.export import folder_problem, valid_student_id
 from grading.gradebook.intake import NOTEBOOK_MAX_BYTES, regular_file_problem
 from grading.gradebook.verdicts import unfinished
 from grading.judge.intake import MAX_DEPTH, MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, read_tree
@@ -85,10 +85,12 @@ def _save_record(course_dir, record):
 def to_grade(course_dir, regrade=()):
     """Students whose submission is new or changed since it was graded, plus those asked for.
 
-    regrade: student ids to grade again anyway, or ("all",).
+    regrade: student ids to grade again anyway, or ("all",). A folder without
+    the package is left out (export.folder_problem): its code would score 0
+    for a hand-in mistake, not for the code.
     """
     record = _load_record(course_dir)
-    students = submissions(course_dir)
+    students = [s for s in submissions(course_dir) if not folder_problem(course_dir, s)]
     if "all" in regrade:
         return students
     folder = Path(course_dir) / "submitted"
@@ -171,7 +173,7 @@ def recording_hooks(course_dir):
 
 
 def export(course_dir, log=None):
-    """grades.csv from the gradebook (quick: nothing is graded)."""
+    """grades.csv, grades_by_test.csv and grades_canvas.csv from the gradebook (quick: nothing is graded)."""
     run_nbgrader(course(course_dir).root, "export", "--to", str(course(course_dir).grades_csv),
                  log=log)
 
@@ -200,15 +202,20 @@ def collect_scores(course_dir):
     return results
 
 
-def format_table(results):
-    """A per-test, per-student table of scores, with totals."""
+def format_table(results, not_graded=()):
+    """A per-test, per-student table of scores, with totals.
+
+    not_graded: students with a submission folder but no grades, shown as
+    columns of '-' whose total says "not graded".
+    """
     students = sorted(results)
     if not students:
-        return "no submissions graded"
+        return "no submissions graded" + (f" (not graded: {', '.join(not_graded)})" if not_graded else "")
     rows = results[students[0]]
+    missing = sorted(set(not_graded) - set(results))
     width = max(len(s.grade_id) for s in rows) + 2
-    col = max(10, *(len(s) + 2 for s in students))
-    lines = [f"{'test':<{width}}{'points':>7}" + "".join(f"{s:>{col}}" for s in students)]
+    col = max(12 if missing else 10, *(len(s) + 2 for s in students + missing))   # 'not graded' fits
+    lines = [f"{'test':<{width}}{'points':>7}" + "".join(f"{s:>{col}}" for s in students + missing)]
     notebook = None
     for i, row in enumerate(rows):
         if row.notebook != notebook:
@@ -218,10 +225,12 @@ def format_table(results):
         for s in students:
             score = results[s][i]
             cells.append("manual" if score.kind == "written" and score.needs_manual else f"{score.score:g}")
+        cells += ["-"] * len(missing)
         lines.append(f"  {row.grade_id:<{width - 2}}{row.points:>7g}" + "".join(f"{c:>{col}}" for c in cells))
     code_max = sum(r.points for r in rows if r.kind == "code")
     written_max = sum(r.points for r in rows if r.kind == "written")
     totals = [sum(x.score for x in results[s] if x.kind == "code") for s in students]
-    lines.append(f"{'auto-graded total':<{width}}{code_max:>7g}" + "".join(f"{t:>{col}g}" for t in totals))
+    lines.append(f"{'auto-graded total':<{width}}{code_max:>7g}" + "".join(f"{t:>{col}g}" for t in totals)
+                 + "".join(f"{'not graded':>{col}}" for _ in missing))
     lines.append(f"written answers: {written_max:g} points per student, graded by hand in formgrader")
     return "\n".join(lines)

@@ -9,6 +9,7 @@ folder, which no student file ever reaches::
     <course>/instructor/intake/<student>.json   files the intake refused, and why
     <course>/instructor/graded.json             what was graded (fingerprints, answers)
     <course>/instructor/recording-failures.json students nbgrader could not record
+    <course>/instructor/zip-collect.jsonl       what the last LMS download's collection took
 """
 import sys
 from pathlib import Path
@@ -74,16 +75,45 @@ class CourseLayout:
         return self.root / "feedback"
 
     @property
+    def db_file(self):
+        return self.root / "gradebook.db"
+
+    @property
     def db_url(self):
-        return f"sqlite:///{self.root / 'gradebook.db'}"
+        return f"sqlite:///{self.db_file}"
 
     @property
     def grades_csv(self):
         return self.root / "grades.csv"
 
     @property
+    def downloaded(self):
+        """nbgrader zip_collect's folder for an LMS download (archive/, extracted/)."""
+        return self.root / "downloaded" / self.assignment
+
+    @property
+    def grades_by_test_csv(self):
+        """One row per student, one column per grade id (code and written), totals, late penalty."""
+        return self.root / "grades_by_test.csv"
+
+    @property
+    def grades_canvas_csv(self):
+        """The total in the columns Canvas's gradebook import reads."""
+        return self.root / "grades_canvas.csv"
+
+    @property
     def config(self):
+        """The instructor's nbgrader config (written once; it loads generated_config)."""
         return self.root / "nbgrader_config.py"
+
+    @property
+    def generated_config(self):
+        """The config `python -m grading release` rewrites at every build."""
+        return self.root / "nbgrader_config_generated.py"
+
+    def is_built(self):
+        """Whether a release was built here (a course the grading commands can work on)."""
+        return self.config.is_file() and self.release.is_dir() and self.db_file.is_file()
 
     # the instructor's folder
     @property
@@ -107,6 +137,11 @@ class CourseLayout:
     @property
     def graded_record(self):
         return self.instructor / "graded.json"
+
+    @property
+    def collect_log(self):
+        """What the last zip_collect took and skipped, one JSON object a line."""
+        return self.instructor / "zip-collect.jsonl"
 
     @property
     def recording_failures(self):

@@ -105,7 +105,7 @@ def test_release_notebook_has_stubs_and_no_answers(release_dir, notebook):
 
 @pytest.mark.nbgrader
 def test_exclude_overwriting_lists_every_graded_file(course_dir):
-    config = (course_dir / "nbgrader_config.py").read_text()
+    config = (course_dir / "nbgrader_config_generated.py").read_text()
     files = graded_module_files()
     assert files == sorted(f"cs231n_lite/{m}.py" for m in {s.module for s in REGISTRY.values()})
     assert f"c.Autograde.exclude_overwriting = {{'part1': {files!r}}}" in config
@@ -190,3 +190,47 @@ def test_release_notebooks_carry_the_kernels_language_info(release_dir):
         info = json.loads(nb_path.read_text())["metadata"]["language_info"]
         assert info["version"] == platform.python_version() and info["mimetype"] == "text/x-python"
         assert info["codemirror_mode"] == {"name": "ipython", "version": 3}
+
+
+def test_the_instructors_config_is_written_once_and_kept(tmp_path):
+    from grading.release.course import OLD_GENERATED_HEADER, write_config
+    from grading.release.layout import course
+    layout = course(tmp_path)
+    layout.config.write_text(OLD_GENERATED_HEADER + "\nc = get_config()\n")     # a course from before the split
+    assert write_config(tmp_path) is None
+    assert "load_subconfig('nbgrader_config_generated.py'" in layout.config.read_text()
+    assert "c.Autograde.exclude_overwriting" in layout.generated_config.read_text()
+    mine = layout.config.read_text() + 'c.CanvasGrades.column_title = "Part I (77)"\n'
+    layout.config.write_text(mine)
+    assert write_config(tmp_path) is None and layout.config.read_text() == mine
+    layout.config.write_text('c = get_config()\nc.CanvasGrades.column_title = "Part I (77)"\n')
+    assert "does not load nbgrader_config_generated.py" in write_config(tmp_path)
+    layout.config.unlink()
+    for _ in range(2):      # given again, not written twice
+        write_config(tmp_path, course_id="cs231n-spring")
+    assert layout.config.read_text().count("c.CourseDirectory.course_id = 'cs231n-spring'") == 1
+
+
+@pytest.mark.nbgrader
+def test_an_instructors_setting_and_course_id_survive_a_release_and_take_effect(course_dir, tmp_path):
+    import csv
+    from conftest import fresh_copy
+    from grading.release.course import tool_env
+    from grading.release.layout import course
+    layout = course(fresh_copy(course_dir, tmp_path / "course"))
+    with open(layout.config, "a") as f:
+        f.write('c.CanvasGrades.column_title = "Part I (4242)"\n')
+    env = tool_env()
+    exchange = tmp_path / "exchange"
+    exchange.mkdir()
+    for command in (["-m", "grading", "release", "--course", str(layout.root), "--course-id", "cs231n-spring"],
+                    ["-m", "nbgrader", "export"],
+                    ["-m", "nbgrader", "release_assignment", "part1", f"--Exchange.root={exchange}"]):
+        proc = subprocess.run([sys.executable, *command], cwd=ROOT if command[1] == "grading" else layout.root,
+                              env=env, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    assert 'c.CanvasGrades.column_title = "Part I (4242)"\n' in layout.config.read_text()
+    assert (exchange / "cs231n-spring" / "outbound" / "part1" / "01_activation_functions.ipynb").is_file()
+    with open(layout.grades_canvas_csv, newline="") as f:
+        assert next(csv.reader(f))[-1] == "Part I (4242)"        # and the generated setup still works:
+    assert layout.grades_by_test_csv.exists()                   # its export plugin wrote this file

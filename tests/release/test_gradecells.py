@@ -23,7 +23,7 @@ def test_grade_cell_lines_fit_validate():
 
 def test_course_and_workspace_configs_raise_the_validator_width(tmp_path):
     write_config(tmp_path)
-    assert f"c.Validator.width = {VALIDATOR_WIDTH}" in (tmp_path / "nbgrader_config.py").read_text()
+    assert f"c.Validator.width = {VALIDATOR_WIDTH}" in (tmp_path / "nbgrader_config_generated.py").read_text()
     config_dir = write_student_jupyter_config(tmp_path)
     assert f"c.Validator.width = {VALIDATOR_WIDTH}" in (config_dir / "nbgrader_config.py").read_text()
 
