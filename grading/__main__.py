@@ -7,7 +7,10 @@
     python -m grading export    [--course DIR]   grades.csv and the table, nothing graded
     python -m grading feedback  [--course DIR] [--student ID] [--include-ungraded]
                                                  feedback pages (students whose answers are all graded)
-    python -m grading report    [--course DIR]   class report: scores, pass rates, common mistakes
+    python -m grading report    [--course DIR] [--threshold T]
+                                                 class report: scores, pass rates, common mistakes, similar code
+    python -m grading similarity [--course DIR] [--threshold T]
+                                                 pairs of submissions with similar own code (a review aid)
     python -m grading demo      [--course DIR]   all of the above in a fresh course, checked
     python -m grading workspace [--dest DIR]     a student copy of the release (self-study)
     python -m grading cells                      regenerate the notebooks' grade cells from the registry
@@ -24,6 +27,12 @@ from grading.release.course import ASSIGNMENT, DEFAULT_COURSE_DIR, ROOT, build_r
 from grading.release.samples import DEFAULT_STUDENTS, VARIANTS, make_submissions
 
 DEMO_COURSE_DIR = ROOT / "build" / "demo-course"
+HELP = {"release": "build the student release", "samples": "write the three sample submissions",
+        "autograde": "grade new and changed submissions, export grades",
+        "export": "grades.csv and the table, nothing graded", "feedback": "feedback pages",
+        "report": "class report: scores, pass rates, common mistakes, similar code",
+        "similarity": "rank pairs of submissions by the similarity of their own code (a review aid)",
+        "demo": "all of the above in a fresh course, checked"}
 
 
 def expectation_failures(results, variants):
@@ -85,9 +94,27 @@ def cmd_export(args, export_first=True):
     return results
 
 
+def _similarity_settings(args):
+    from grading.classwide.similarity import Settings
+    return Settings(threshold=args.threshold)
+
+
 def cmd_report(args):
     from grading.classwide.report import write_report
-    print(f"class report: {write_report(Path(args.course))}")
+    print(f"class report: {write_report(Path(args.course), _similarity_settings(args))}")
+
+
+def cmd_similarity(args):
+    from grading.classwide.similarity_page import write_similarity
+    from grading.release.layout import CourseLayout
+    result = write_similarity(Path(args.course), _similarity_settings(args))
+    folder = CourseLayout(args.course).report_dir
+    print(f"{len(result.pairs)} flagged pair(s) among {len(result.students)} submissions "
+          f"({result.computed} module(s) fingerprinted, the rest from the cache)")
+    for p in result.pairs[:10]:
+        print(f"  {p.similarity:5.0%}  {p.student_a} / {p.student_b}  {p.module}")
+    print(f"review aid (no score comes from it): {folder / 'similarity.html'}\n"
+          f"csv: {folder / 'similarity.csv'}")
 
 
 def cmd_feedback(args):
@@ -154,8 +181,8 @@ def main(argv=None):
     for name, default in (("release", DEFAULT_COURSE_DIR), ("samples", DEFAULT_COURSE_DIR),
                           ("autograde", DEFAULT_COURSE_DIR), ("export", DEFAULT_COURSE_DIR),
                           ("feedback", DEFAULT_COURSE_DIR), ("report", DEFAULT_COURSE_DIR),
-                          ("demo", DEMO_COURSE_DIR)):
-        p = parsers[name] = sub.add_parser(name)
+                          ("similarity", DEFAULT_COURSE_DIR), ("demo", DEMO_COURSE_DIR)):
+        p = parsers[name] = sub.add_parser(name, help=HELP[name])
         p.add_argument("--course", default=str(default), help=f"course directory (default {default})")
     parsers["autograde"].add_argument("--regrade", action="append", metavar="ID",
                                       help="grade this student again even if unchanged ('all' for everyone)")
@@ -163,6 +190,9 @@ def main(argv=None):
                                       help="parallel grading processes (default: the machine's cores)")
     parsers["autograde"].add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                                       help="grade on this Dask cluster instead of local processes")
+    for name in ("report", "similarity"):
+        parsers[name].add_argument("--threshold", type=float, default=0.5,
+                                   help="flag pairs at or above this similarity, 0..1 (default 0.5)")
     parsers["demo"].set_defaults(regrade=None, workers=None, scheduler=None)
     parsers["feedback"].add_argument("--student", action="append", help="only this student (repeatable)")
     parsers["feedback"].add_argument("--include-ungraded", action="store_true",
@@ -181,7 +211,8 @@ def main(argv=None):
 def run(args):
     {"release": cmd_release, "samples": cmd_samples, "autograde": cmd_autograde,
      "demo": cmd_demo, "workspace": cmd_workspace, "cells": cmd_cells,
-     "export": cmd_export, "feedback": cmd_feedback, "report": cmd_report}[args.command](args)
+     "export": cmd_export, "feedback": cmd_feedback, "report": cmd_report,
+     "similarity": cmd_similarity}[args.command](args)
 
 
 if __name__ == "__main__":

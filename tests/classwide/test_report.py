@@ -31,5 +31,5 @@ def test_a_named_mistake_is_counted_from_its_field(tmp_path, monkeypatch):
     summary = _summary(tmp_path, monkeypatch, {
         "score": 0, "points": 3, "message": "no such phrase here",
         "reason": "", "mistake": "gradient at x == 0"})
-    assert [(m, n) for m, n, _ in summary["mistakes"]] == [("gradient at x == 0", 1)]
+    assert [(m, n) for m, n, *_ in summary["mistakes"]] == [("gradient at x == 0", 1)]
     assert summary["problems"] == []
