@@ -8,6 +8,7 @@ look different (local names renamed, respaced, blank lines and comments added,
 top-level functions reordered), still valid Python.
 """
 import ast
+import builtins
 import io
 import keyword
 import random
@@ -64,7 +65,7 @@ def _rename(text, rng):
             for sub in ast.walk(node):
                 if isinstance(sub, ast.Name) and isinstance(sub.ctx, ast.Store):
                     names.add(sub.id)
-    names -= set(dir(__builtins__)) | set(keyword.kwlist) | {"np"}
+    names -= set(dir(builtins)) | set(keyword.kwlist) | {"np"}
     mapping = {n: f"{rng.choice(['my', 'tmp', 'v', 'val'])}_{n[::-1]}_{rng.randrange(100)}" for n in names}
     out = [(tok.type, mapping.get(tok.string, tok.string) if tok.type == tokenize.NAME else tok.string)
            for tok in tokenize.generate_tokens(io.StringIO(text).readline)]

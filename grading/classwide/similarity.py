@@ -60,7 +60,7 @@ class Settings:
     submissions is common, not own code.
     """
     threshold: float = 0.5
-    min_shared: int = 8
+    min_shared: int = 15
     k: int = 30
     window: int = 8
     common: float = 0.1
