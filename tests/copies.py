@@ -2,8 +2,8 @@
 
 ``stub_module(rel, keep)``: the released module with only the functions in
 ``keep`` filled from the reference (the stripping rule's ``keep``);
-``with_bodies(rel, bodies)``: the released module with functions' solution
-blocks replaced by other code; ``disguise(text, seed)``: a copy made to
+``write_course(root, submissions)``: a release and submitted packages;
+``disguise(text, seed)``: a copy made to
 look different (local names renamed, respaced, blank lines and comments added,
 top-level functions reordered), still valid Python.
 """
@@ -16,6 +16,8 @@ import tokenize
 from pathlib import Path
 
 from cs231n_lite.selfcheck import REGISTRY
+from grading.release.course import graded_module_files
+from grading.release.layout import CourseLayout
 from grading.release.strip import solution_blocks, stub, strip_solutions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,25 +33,21 @@ def stub_module(rel, keep=()):
     return strip_solutions(reference(rel), rel, NOTEBOOK_OF, keep=tuple(keep))[0]
 
 
-def with_bodies(rel, bodies, keep_others=False):
-    """``rel`` with the solution blocks of ``bodies`` ({function: code at 4 spaces}) replaced.
+def write_course(root, submissions):
+    """A course whose release has every graded module stripped; returns its CourseLayout.
 
-    The other blocks are stubbed (or, with keep_others, left as in the reference).
+    submissions: {student: {module path: text}}; modules not given are the release's stubs.
     """
-    text = reference(rel)
-    lines = text.splitlines()
-    out, cursor = [], 1
-    for begin, end, indent, function in solution_blocks(text, rel):
-        out += lines[cursor - 1:begin - 1]
-        if function in bodies:
-            out += [indent + line[4:] if line.strip() else "" for line in bodies[function].splitlines()]
-        elif keep_others:
-            out += lines[begin:end - 1]
-        else:
-            out += stub(function, rel, NOTEBOOK_OF[function], indent)
-        cursor = end + 1
-    out += lines[cursor - 1:]
-    return "\n".join(out) + "\n"
+    layout = CourseLayout(root)
+    for rel in graded_module_files():
+        (layout.release / rel).parent.mkdir(parents=True, exist_ok=True)
+        (layout.release / rel).write_text(stub_module(rel))
+    for student, files in submissions.items():
+        for rel in graded_module_files():
+            path = layout.submitted(student) / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(files.get(rel, stub_module(rel)))
+    return layout
 
 
 COMMENTS = ("# vectorized over the batch", "# see the lecture notes", "# TODO double-check shapes",

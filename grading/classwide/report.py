@@ -16,6 +16,7 @@ students' exceptions and file names) go into the page as text
 (grading/gradebook/sanitize.py's html_text).
 """
 import json
+import textwrap
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -92,6 +93,15 @@ def class_summary(course_dir):
             "problems": problems, "students": len(scores)}
 
 
+def below_full(summary):
+    """[(grade_id, [passed, failed, stopped, graded])] of the functions below 100%, worst first.
+
+    A full bar per function says nothing: only the ones some students missed.
+    """
+    return sorted(((g, c) for g, c in summary["counts"].items() if c[0] < c[3]),
+                  key=lambda gc: (gc[1][0] / gc[1][3], gc[0]))
+
+
 def _figures(summary, folder):
     import matplotlib
     matplotlib.use("Agg")
@@ -103,10 +113,12 @@ def _figures(summary, folder):
     groups = list(summary["totals"].items())
     columns = min(4, max(1, len(groups)))    # rows of four: readable at a glance, not one long strip
     rows = -(-len(groups) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(width, 2.4 * rows + 0.4), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(width, 2.7 * rows + 0.4), squeeze=False)
     for ax, (name, values) in zip(axes.flat, groups):
         ax.hist(values, bins=min(20, max(5, len(set(values)))), color="#4878a8")
-        ax.set_title(name.replace(".ipynb", ""), fontsize=11)
+        # long notebook names wrap: side by side at 250 px each they would run into each other
+        ax.set_title(textwrap.fill(name.replace(".ipynb", "").replace("_", " "), 24), fontsize=11)
+        ax.xaxis.get_major_locator().set_params(integer=True)
         ax.set_xlabel("code points")
     for ax in axes.flat[len(groups):]:
         ax.set_visible(False)
@@ -117,9 +129,7 @@ def _figures(summary, folder):
     fig.savefig(paths[-1], dpi=DPI)
     plt.close(fig)
 
-    # only the functions some students missed, worst first: a full bar per function says nothing
-    below = sorted(((g, c) for g, c in summary["counts"].items() if c[0] < c[3]),
-                   key=lambda gc: (gc[1][0] / gc[1][3], gc[0]))
+    below = below_full(summary)
     fig, ax = plt.subplots(figsize=(width, 0.32 * len(below) + 1.2))
     names = [g.replace("test_", "") for g, _ in below][::-1]
     failed = [100 * c[1] / c[3] for _, c in below][::-1]

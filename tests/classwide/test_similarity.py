@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bank import CORRECT, edited_source
-from copies import NOTEBOOK_OF, disguise, reference, stub_module
+from copies import NOTEBOOK_OF, disguise, reference, stub_module, write_course
 from grading.classwide import similarity
 from grading.classwide.similarity import Settings, all_pairs, find_similar, index_pairs, score_pairs
 from grading.classwide.similarity_page import pair_name, write_similarity
@@ -23,17 +23,7 @@ CHECKED = ["cs231n_lite/layers.py", "cs231n_lite/normalization.py", "cs231n_lite
 
 
 def make_course(tmp_path, submissions):
-    """A course whose release has every graded module stripped; submissions: {student: {rel: text}}."""
-    layout = CourseLayout(tmp_path / "course")
-    for rel in MODULES:
-        (layout.release / rel).parent.mkdir(parents=True, exist_ok=True)
-        (layout.release / rel).write_text(stub_module(rel))
-    for student, files in submissions.items():
-        for rel in MODULES:
-            path = layout.submitted(student) / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(files.get(rel, stub_module(rel)))
-    return layout
+    return write_course(tmp_path / "course", submissions)
 
 
 def flagged(result, module=None):
