@@ -7,9 +7,9 @@
     python -m grading export    [--course DIR]   grades.csv and the table, nothing graded
     python -m grading feedback  [--course DIR] [--student ID] [--include-ungraded]
                                                  feedback pages (students whose answers are all graded)
-    python -m grading report    [--course DIR] [--threshold T]
+    python -m grading report    [--course DIR] [--threshold T] [--workers N]
                                                  class report: scores, pass rates, common mistakes, similar code
-    python -m grading similarity [--course DIR] [--threshold T]
+    python -m grading similarity [--course DIR] [--threshold T] [--workers N]
                                                  pairs of submissions with similar own code (a review aid)
     python -m grading demo      [--course DIR]   all of the above in a fresh course, checked
     python -m grading workspace [--dest DIR]     a student copy of the release (self-study)
@@ -101,13 +101,13 @@ def _similarity_settings(args):
 
 def cmd_report(args):
     from grading.classwide.report import write_report
-    print(f"class report: {write_report(Path(args.course), _similarity_settings(args))}")
+    print(f"class report: {write_report(Path(args.course), _similarity_settings(args), args.workers)}")
 
 
 def cmd_similarity(args):
     from grading.classwide.similarity_page import write_similarity
     from grading.release.layout import CourseLayout
-    result = write_similarity(Path(args.course), _similarity_settings(args))
+    result = write_similarity(Path(args.course), _similarity_settings(args), args.workers)
     folder = CourseLayout(args.course).report_dir
     print(f"{len(result.pairs)} flagged pair(s) among {len(result.students)} submissions "
           f"({result.computed} module(s) fingerprinted, the rest from the cache)")
@@ -193,6 +193,8 @@ def main(argv=None):
     for name in ("report", "similarity"):
         parsers[name].add_argument("--threshold", type=float, default=0.5,
                                    help="flag pairs at or above this similarity, 0..1 (default 0.5)")
+        parsers[name].add_argument("--workers", type=int, default=1,
+                                   help="processes that fingerprint submissions (default 1)")
     parsers["demo"].set_defaults(regrade=None, workers=None, scheduler=None)
     parsers["feedback"].add_argument("--student", action="append", help="only this student (repeatable)")
     parsers["feedback"].add_argument("--include-ungraded", action="store_true",

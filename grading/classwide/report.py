@@ -163,14 +163,14 @@ def _students(ids, assignment):
                      f"{html_text(s)}</a>" for s in ids)
 
 
-def write_report(course_dir, similarity=Settings()):
+def write_report(course_dir, similarity=Settings(), workers=1):
     """Write <course>/report/index.html, its figures and the similarity pages; returns the page's path."""
     layout = CourseLayout(course_dir)
     summary = class_summary(course_dir)
     folder = layout.report_dir
     folder.mkdir(exist_ok=True)
     _figures(summary, folder)
-    similar = write_similarity(course_dir, similarity)
+    similar = write_similarity(course_dir, similarity, workers)
     esc = html_text
     rows = "".join(f"<tr><td>{n:d}</td><td>{esc(m)}</td><td>{_students(ids, layout.assignment)}</td>"
                    f"<td><small>{esc(ex)}</small></td></tr>"

@@ -158,14 +158,30 @@ def _cached_fingerprints(layout, student, modules, settings):
     return {rel: set(e["hashes"]) for rel, e in fresh.items()}, computed
 
 
-def own_fingerprints(layout, settings, modules=None, students=None):
-    """({module: {student: own hashes before the common filter}}, students, fingerprints computed)."""
+def _fingerprint_students(args):
+    root, assignment, students, modules, settings = args
+    layout = CourseLayout(root, assignment)
+    return [(s, *_cached_fingerprints(layout, s, modules, settings)) for s in students]
+
+
+def own_fingerprints(layout, settings, modules=None, students=None, workers=1):
+    """({module: {student: own hashes before the common filter}}, students, fingerprints computed).
+
+    workers > 1: students are fingerprinted in that many processes (each
+    student's cache file is written by one process only).
+    """
     modules = modules or graded_module_files()
     students = students if students is not None else students_of(layout)
     shared_code = {rel: boilerplate(layout, rel, settings) for rel in modules}
+    jobs = [(layout.root, layout.assignment, students[i::workers], modules, settings) for i in range(workers)]
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+        with ProcessPoolExecutor(workers) as pool:
+            done = [row for rows in pool.map(_fingerprint_students, jobs) for row in rows]
+    else:
+        done = _fingerprint_students(jobs[0])
     own, computed = defaultdict(dict), 0
-    for student in students:
-        prints, n = _cached_fingerprints(layout, student, modules, settings)
+    for student, prints, n in sorted(done, key=lambda row: row[0]):
         computed += n
         for rel, hashes in prints.items():
             own[rel][student] = hashes - shared_code[rel]
@@ -216,10 +232,10 @@ def score_pairs(own, settings, pairing=index_pairs):
     return pairs, commons
 
 
-def find_similar(course_dir, settings=Settings(), modules=None, students=None):
-    """The flagged pairs of a course (a Result)."""
+def find_similar(course_dir, settings=Settings(), modules=None, students=None, workers=1):
+    """The flagged pairs of a course (a Result); workers: processes that fingerprint."""
     layout = CourseLayout(course_dir)
-    own, students, computed = own_fingerprints(layout, settings, modules, students)
+    own, students, computed = own_fingerprints(layout, settings, modules, students, workers)
     pairs, commons = score_pairs(own, settings)
     return Result(pairs, students, computed, own, commons)
 

@@ -79,10 +79,10 @@ TABLE_HEAD = ("<tr><th>similarity</th><th>student</th><th>student</th><th>module
               "<th>shared fingerprints</th><th></th></tr>")
 
 
-def write_similarity(course_dir, settings=Settings()):
+def write_similarity(course_dir, settings=Settings(), workers=1):
     """Write the pages and the CSV; returns the Result (its ``pairs`` are the flagged ones)."""
     layout = CourseLayout(course_dir)
-    result = find_similar(course_dir, settings)
+    result = find_similar(course_dir, settings, workers=workers)
     folder = layout.report_dir
     (folder / "similarity").mkdir(parents=True, exist_ok=True)
     for old in (folder / "similarity").glob("*.html"):

@@ -173,3 +173,13 @@ def test_the_detector_is_the_instructors_dependency_not_the_students():
     assert "copydetect" not in student_requirements()
     lock = (Path(__file__).resolve().parents[2] / "requirements.lock").read_text().splitlines()
     assert "copydetect==0.5.0" in lock and "numpy==" in student_requirements()
+
+
+def test_fingerprinting_in_two_processes_gives_the_same_pairs(tmp_path):
+    subs = {"ada": {r: reference(r) for r in CHECKED[:2]}, "bob": {r: disguise(reference(r), 9) for r in CHECKED[:2]},
+            "cy": {CHECKED[0]: disguise(reference(CHECKED[0]), 10)}}
+    layout = make_course(tmp_path, subs)
+    two = find_similar(layout.root, workers=2)
+    assert two.computed == 3 * len(MODULES) and len(two.pairs) == 4
+    one = find_similar(layout.root)
+    assert one.computed == 0 and one.pairs == two.pairs and one.own == two.own
