@@ -42,7 +42,7 @@ from copydetect.utils import filter_code, get_copied_slices, winnow
 
 from grading.judge.intake import read_tree
 from grading.release.course import graded_module_files
-from grading.release.layout import PACKAGE, CourseLayout
+from grading.release.layout import PACKAGE, ROOT, CourseLayout
 
 CACHE_VERSION = 1
 _BASE = np.uint64(1_000_003)
@@ -113,11 +113,18 @@ def fingerprint(code, settings):
 
 
 def boilerplate(layout, rel, settings):
-    """Every k-gram hash of the released module (not winnowed: any of them may be selected)."""
+    """Every k-gram hash of the released module (not winnowed: any of them may be selected).
+
+    A course without its release folder gets the same text from the stripping rule.
+    """
     path = layout.release / rel
-    if not path.is_file():
-        return set()
-    filtered, _ = filter_code(path.read_text(errors="replace"), "module.py", "python")
+    if path.is_file():
+        text = path.read_text(errors="replace")
+    else:
+        from cs231n_lite.selfcheck.registry import REGISTRY
+        from grading.release.strip import strip_solutions
+        text, _ = strip_solutions((ROOT / rel).read_text(), rel, {n: s.notebook for n, s in REGISTRY.items()})
+    filtered, _ = filter_code(text, "module.py", "python")
     return set(kgram_hashes(filtered, settings.k).tolist())
 
 

@@ -183,3 +183,11 @@ def test_fingerprinting_in_two_processes_gives_the_same_pairs(tmp_path):
     assert two.computed == 3 * len(MODULES) and len(two.pairs) == 4
     one = find_similar(layout.root)
     assert one.computed == 0 and one.pairs == two.pairs and one.own == two.own
+
+
+def test_without_its_release_folder_a_course_still_leaves_the_stubs_out(tmp_path):
+    import shutil
+    layout = make_course(tmp_path, {"ada": {}, "bob": {}})
+    shutil.rmtree(layout.release)
+    result = find_similar(layout.root)
+    assert result.pairs == [] and all(h == set() for by in result.own.values() for h in by.values())
