@@ -11,7 +11,8 @@ modules (of those with 3 graded functions or more), whole or three quarters
 of the functions, then disguise the copy
 (tests/copies.py: names renamed, respaced, comments, functions reordered).
 
-Printed per size: the time and peak memory of a cold run (nothing cached),
+Printed per size: the time (wall and CPU, the machine may be busy) and
+peak memory (the main process plus its largest worker) of a cold run (nothing cached),
 a warm run (everything cached), a regrade of 5 students (only their files
 fingerprinted again), the recall of the planted copies, and the pairs of
 the inverted index against comparing all pairs (time and recall). Each run is a
@@ -118,7 +119,9 @@ def detect(course, compare_all, workers):
     from grading.classwide.similarity import Settings, all_pairs, find_similar, index_pairs, score_pairs
     start = time.perf_counter()
     result = find_similar(course, workers=workers)
+    used = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
     out = {"seconds": time.perf_counter() - start, "computed": result.computed,
+           "cpu": sum(u.ru_utime + u.ru_stime for u in used),
            "pairs": sorted([p.student_a, p.student_b, p.module] for p in result.pairs)}
     if compare_all:
         for name, pairing in (("index", index_pairs), ("all_pairs", all_pairs)):
@@ -160,7 +163,8 @@ def measure(n, folder, workers):
           f"(neither planted nor through a common source: {len(found - expected)})  "
           f"recall of the planted {hits / max(1, len(planted)):.1%}")
     for name, r in (("cold", cold), ("warm", warm), ("regrade 5", regrade)):
-        print(f"   {name:10s} {r['seconds']:7.1f} s  peak {r['peak_mb']:6.0f} MB  fingerprinted {r['computed']}")
+        print(f"   {name:10s} {r['seconds']:7.1f} s ({r['cpu']:6.1f} s CPU)  peak {r['peak_mb']:6.0f} MB  "
+              f"fingerprinted {r['computed']}")
     if "all_pairs" in cold:
         same = set(map(tuple, cold["index"]["pairs"])) == set(map(tuple, cold["all_pairs"]["pairs"]))
         got = set(map(tuple, cold["index"]["pairs"]))

@@ -45,6 +45,7 @@ from grading.release.course import graded_module_files
 from grading.release.layout import PACKAGE, ROOT, CourseLayout
 
 CACHE_VERSION = 1
+MAX_MODULE_BYTES = 256 * 1024        # 20 times the largest reference module
 _BASE = np.uint64(1_000_003)
 
 
@@ -133,9 +134,15 @@ def students_of(layout):
 
 
 def module_texts(layout, student, modules):
-    """{module: source text} of the student's graded modules (regular files only, judge.intake)."""
+    """{module: source text} of the student's graded modules (regular files only, judge.intake).
+
+    Only the first MAX_MODULE_BYTES of a module are compared: a module padded
+    to megabytes must not make the class's run take hours (the tokenizer
+    costs about 3 ms per kB).
+    """
     intake = read_tree(layout.submitted(student) / PACKAGE, prefix=PACKAGE)
-    return {rel: intake.files[rel].decode("utf-8", errors="replace") for rel in modules if rel in intake.files}
+    return {rel: intake.files[rel][:MAX_MODULE_BYTES].decode("utf-8", errors="replace")
+            for rel in modules if rel in intake.files}
 
 
 def _cached_fingerprints(layout, student, modules, settings):
