@@ -233,7 +233,23 @@ def all_pairs(by_student, common):
 
 
 def score_pairs(own, settings, pairing=index_pairs):
-    """(flagged Pairs most similar first, {module: common hashes})."""
+    """Flag the pairs of each module.
+
+    Parameters
+    ----------
+    own : dict
+        {module: {student: set of fingerprint hashes, boilerplate removed}}.
+    settings : Settings
+    pairing : callable
+        ``index_pairs`` or ``all_pairs`` (the same counts; the benchmark compares them).
+
+    Returns
+    -------
+    pairs : list of Pair
+        Flagged pairs, most similar first.
+    common : dict
+        {module: hashes too common in the class to count}.
+    """
     pairs, commons = [], {}
     for rel, by_student in sorted(own.items()):
         common = commons[rel] = _common(by_student, settings)
@@ -247,7 +263,25 @@ def score_pairs(own, settings, pairing=index_pairs):
 
 
 def find_similar(course_dir, settings=Settings(), modules=None, students=None, workers=1):
-    """The flagged pairs of a course (a Result); workers: processes that fingerprint."""
+    """The flagged pairs of a course.
+
+    Parameters
+    ----------
+    course_dir : path
+        The course directory (CourseLayout finds the release and submissions).
+    settings : Settings
+        Threshold, k-gram size, window and the common-passage limit.
+    modules, students : list of str, optional
+        Package paths and student ids to compare (default: the graded modules, every submission).
+    workers : int
+        Processes that fingerprint the submissions.
+
+    Returns
+    -------
+    Result
+        ``pairs`` (flagged Pairs, most similar first), ``students``,
+        ``computed`` (files fingerprinted, not from the cache), ``own`` and ``common``.
+    """
     layout = CourseLayout(course_dir)
     own, students, computed = own_fingerprints(layout, settings, modules, students, workers)
     pairs, commons = score_pairs(own, settings)

@@ -80,7 +80,22 @@ TABLE_HEAD = ("<tr><th>similarity</th><th>student</th><th>student</th><th>module
 
 
 def write_similarity(course_dir, settings=Settings(), workers=1):
-    """Write the pages and the CSV; returns the Result (its ``pairs`` are the flagged ones)."""
+    """Write similarity.html, a side-by-side page per flagged pair and similarity.csv.
+
+    Parameters
+    ----------
+    course_dir : path
+        The course directory; the pages go to its ``CourseLayout.report_dir``.
+    settings : Settings
+        What counts as similar (the threshold is printed on the page).
+    workers : int
+        Processes that fingerprint the submissions.
+
+    Returns
+    -------
+    Result
+        As ``find_similar``: its ``pairs`` are the flagged ones.
+    """
     layout = CourseLayout(course_dir)
     result = find_similar(course_dir, settings, workers=workers)
     folder = layout.report_dir
