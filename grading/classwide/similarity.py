@@ -300,4 +300,30 @@ def shared_slices(code, hashes_kept, settings):
     if len(offsets):
         # filtered positions back to the original text, as copydetect's compare_files does
         slices = slices + offsets[:, 1][np.clip(np.searchsorted(offsets[:, 0], slices), 0, len(offsets) - 1)]
-    return [(int(a), int(b)) for a, b in zip(*slices)]
+    return _without_docstrings(code, [(int(a), int(b)) for a, b in zip(*slices)])
+
+
+def _without_docstrings(code, slices):
+    """The slices minus triple-quoted strings: a docstring is one token of a k-gram, not shared code.
+
+    Code that does not tokenize keeps its slices as they are.
+    """
+    import io
+    import tokenize
+    starts = np.cumsum([0] + [len(line) for line in code.splitlines(keepends=True)])
+    try:
+        strings = [(starts[t.start[0] - 1] + t.start[1], starts[t.end[0] - 1] + t.end[1])
+                   for t in tokenize.generate_tokens(io.StringIO(code).readline)
+                   if t.type == tokenize.STRING and t.string.lstrip("rRbBuUfF").startswith(('"""', "'''"))]
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return slices
+    kept = []
+    for a, b in slices:
+        for s, e in strings:
+            if s < b and e > a:             # cut the string out of this slice
+                if a < s:
+                    kept.append((a, s))
+                a = max(a, e)
+        if a < b:
+            kept.append((a, b))
+    return kept

@@ -191,3 +191,11 @@ def test_without_its_release_folder_a_course_still_leaves_the_stubs_out(tmp_path
     shutil.rmtree(layout.release)
     result = find_similar(layout.root)
     assert result.pairs == [] and all(h == set() for by in result.own.values() for h in by.values())
+
+
+def test_marked_passages_leave_docstrings_out():
+    code = 'def f(x):\n    """Doc of f."""\n    return x + 1\n'
+    pieces = similarity._without_docstrings(code, [(0, len(code))])
+    assert [code[a:b] for a, b in pieces] == ["def f(x):\n    ", "\n    return x + 1\n"]
+    broken = "def f(:\n    '''never closed\n"
+    assert similarity._without_docstrings(broken, [(0, 5)]) == [(0, 5)]
