@@ -70,3 +70,9 @@ def test_the_page_fits_and_links_each_misconception_to_its_students(tmp_path, mo
     stopped_part = page.split("stopped by a limit")[1].split("failed to grade")[0]
     assert "memory" in stopped_part and "overloaded" in stopped_part
     assert "s001" in page.split("Similar code")[1] and "review aid" in page
+
+
+def test_the_stopped_reasons_are_the_graders_reasons():
+    from grading.judge.trusted import REASONS
+    assert report.STOPPED <= set(REASONS) and "" not in report.STOPPED
+    assert {"import", "worker", "intake"}.isdisjoint(report.STOPPED)      # the student's own doing
