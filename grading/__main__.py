@@ -7,7 +7,10 @@
     python -m grading export    [--course DIR]   grades.csv, the upload files and the table, nothing graded
     python -m grading feedback  [--course DIR] [--student ID] [--include-ungraded]
                                                  feedback pages (students whose answers are all graded)
-    python -m grading report    [--course DIR]   class report: scores, pass rates, common mistakes
+    python -m grading report    [--course DIR] [--threshold T] [--workers N]
+                                                 class report: scores, pass rates, common mistakes, similar code
+    python -m grading similarity [--course DIR] [--threshold T] [--workers N]
+                                                 pairs of submissions with similar own code (a review aid)
     python -m grading collect-zip ZIP|DIR [--course DIR] [--regexp RE]
                                                  an LMS download into submitted/ (nbgrader zip_collect)
     python -m grading demo      [--course DIR]   all of the above in a fresh course, checked
@@ -28,8 +31,6 @@ from grading.release.layout import CourseLayout
 from grading.release.samples import DEFAULT_STUDENTS, VARIANTS, make_submissions
 
 DEMO_COURSE_DIR = ROOT / "build" / "demo-course"
-
-
 def course_id(text):
     """An nbgrader course id that can name the exchange's folder."""
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", text):
@@ -48,13 +49,14 @@ HELP = {"release": "build the student release (and the course around it)",
         "autograde": "grade new and changed submissions, then export the grades",
         "export": "write grades.csv and the upload files, print the grade table (nothing is graded)",
         "feedback": "write feedback pages for students whose answers are all graded",
-        "report": "write the class report: scores, pass rates, common mistakes",
+        "report": "write the class report: scores, pass rates, common mistakes, similar code",
+        "similarity": "rank pairs of submissions by the similarity of their own code (a review aid)",
         "demo": "build, submit, grade and check a fresh demo course",
         "workspace": "a student copy of the release, for self-study",
         "collect-zip": "collect an LMS download (Canvas zip or folder) into submitted/ with nbgrader zip_collect",
         "cells": "regenerate the notebooks' grade cells from the registry"}
 # Commands that work on a built course (the others build one, or need none).
-NEEDS_COURSE = ("samples", "autograde", "export", "feedback", "report", "collect-zip")
+NEEDS_COURSE = ("samples", "autograde", "export", "feedback", "report", "similarity", "collect-zip")
 
 
 def expectation_failures(results, variants):
@@ -143,12 +145,30 @@ def cmd_collect_zip(args):
     print(f"{len(students)} student(s) collected; grade them with: python -m grading autograde --course {course}")
 
 
+def _similarity_settings(args):
+    from grading.classwide.similarity import Settings
+    return Settings(threshold=args.threshold)
+
+
 def cmd_report(args):
     from grading.classwide.report import write_report
     if not collect_scores(args.course):
         sys.exit(f"no grades yet in {args.course}: run `python -m grading autograde --course {args.course}` "
                  f"first")
-    print(f"class report: {write_report(Path(args.course))}")
+    print(f"class report: {write_report(Path(args.course), _similarity_settings(args), args.workers)}")
+
+
+def cmd_similarity(args):
+    from grading.classwide.similarity_page import write_similarity
+    from grading.release.layout import CourseLayout
+    result = write_similarity(Path(args.course), _similarity_settings(args), args.workers)
+    folder = CourseLayout(args.course).report_dir
+    print(f"{len(result.pairs)} flagged pair(s) among {len(result.students)} submissions "
+          f"({result.computed} module(s) fingerprinted, the rest from the cache)")
+    for p in result.pairs[:10]:
+        print(f"  {p.similarity:5.0%}  {p.student_a} / {p.student_b}  {p.module}")
+    print(f"review aid (no score comes from it): {folder / 'similarity.html'}\n"
+          f"csv: {folder / 'similarity.csv'}")
 
 
 def cmd_feedback(args):
@@ -217,7 +237,7 @@ def main(argv=None):
     for name, default in (("release", DEFAULT_COURSE_DIR), ("samples", DEFAULT_COURSE_DIR),
                           ("autograde", DEFAULT_COURSE_DIR), ("export", DEFAULT_COURSE_DIR),
                           ("feedback", DEFAULT_COURSE_DIR), ("report", DEFAULT_COURSE_DIR),
-                          ("demo", DEMO_COURSE_DIR)):
+                          ("similarity", DEFAULT_COURSE_DIR), ("demo", DEMO_COURSE_DIR)):
         p = parsers[name] = sub.add_parser(name, help=HELP[name], description=HELP[name])
         p.add_argument("--course", default=str(default), help=f"course directory (default {default})")
     parsers["release"].add_argument("--course-id", default=None, metavar="ID", type=course_id,
@@ -229,6 +249,11 @@ def main(argv=None):
                                       help="parallel grading processes (default: the machine's cores)")
     parsers["autograde"].add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                                       help="grade on this Dask cluster instead of local processes")
+    for name in ("report", "similarity"):
+        parsers[name].add_argument("--threshold", type=float, default=0.5,
+                                   help="flag pairs at or above this similarity, 0..1 (default 0.5)")
+        parsers[name].add_argument("--workers", type=int, default=1,
+                                   help="processes that fingerprint submissions (default 1)")
     parsers["demo"].set_defaults(regrade=None, workers=None, scheduler=None)
     parsers["feedback"].add_argument("--student", action="append", help="only this student (repeatable)")
     parsers["feedback"].add_argument("--include-ungraded", action="store_true",
@@ -257,7 +282,7 @@ def run(args):
     {"release": cmd_release, "samples": cmd_samples, "autograde": cmd_autograde,
      "demo": cmd_demo, "workspace": cmd_workspace, "cells": cmd_cells,
      "export": cmd_export, "feedback": cmd_feedback, "report": cmd_report,
-     "collect-zip": cmd_collect_zip}[args.command](args)
+     "collect-zip": cmd_collect_zip, "similarity": cmd_similarity}[args.command](args)
 
 
 if __name__ == "__main__":

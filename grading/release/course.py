@@ -294,11 +294,16 @@ def build_source(course_dir):
     return source
 
 
+# Dependencies only the instructor's tools use (the similarity report): not in the release.
+INSTRUCTOR_ONLY = {"copydetect"}
+
+
 def student_requirements():
     """requirements.txt of the release: the runtime dependencies at the locked versions."""
     import tomllib
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = [re.split(r"[<>=!~ \[]", d, maxsplit=1)[0].lower() for d in project["dependencies"]]
+    names = [n for n in names if n not in INSTRUCTOR_ONLY]
     pins = {}
     for line in (ROOT / "requirements.lock").read_text().splitlines():
         if "==" in line and not line.startswith("#"):

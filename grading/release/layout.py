@@ -10,6 +10,7 @@ folder, which no student file ever reaches::
     <course>/instructor/graded.json             what was graded (fingerprints, answers)
     <course>/instructor/recording-failures.json students nbgrader could not record
     <course>/instructor/zip-collect.jsonl       what the last LMS download's collection took
+    <course>/instructor/similarity/<student>.json code fingerprints per module, keyed by file hash
 """
 import sys
 from pathlib import Path
@@ -146,6 +147,14 @@ class CourseLayout:
     @property
     def recording_failures(self):
         return self.instructor / "recording-failures.json"
+
+    @property
+    def similarity_cache(self):
+        return self.instructor / "similarity"
+
+    @property
+    def report_dir(self):
+        return self.root / "report"
 
 
 def course(course_dir, assignment=ASSIGNMENT):
