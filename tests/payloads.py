@@ -69,7 +69,8 @@ API_PUT = ("<img src=x onerror=\"fetch(location.pathname.split('/formgrader/')[0
            ".then(function () { hit('md-api-put'); })\">")
 
 # the student's package: one function raises an HTML message, one imports a module whose
-# file name is HTML (and which does not compile: the message quotes the name)
+# file name is HTML (only graded modules are taken from a submission, so the import fails and the
+# message quotes the name)
 EXCEPTION_TEXT = "<img src=x onerror=\"hit('exception-message')\"><script>hit('exception-script')</script>"
 HOSTILE_MODULE = "<img src=x onerror=hit('file-name')>"
 PACKAGE_EDITS = (

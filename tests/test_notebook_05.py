@@ -45,7 +45,9 @@ def test_planted_bug_trains_but_the_check_names_it(nb5):
     assert min(bug["val_acc"]) > 0.4
     assert max(bug["val_acc"]) < min(correct["val_acc"]) - 0.1          # the correct net is clearly better
     assert all(last < 0.6 * first for first, last in zip(correct["first_loss"], correct["last_loss"]))
-    assert max(correct["errors"].values()) < 1e-5 and correct["large_errors"] == []
+    # around 1e-7 or below, but for one W1 entry whose gradient is ~2e-7 (round-off: see the text)
+    assert max(v for k, v in correct["errors"].items() if k != "W1") < 1e-7 and correct["large_errors"] == []
+    assert 1e-6 < correct["errors"]["W1"] < 1e-4
     assert sorted(bug["large_errors"]) == ["W1", "b1"] and min(bug["errors"]["W1"], bug["errors"]["b1"]) > 0.5
     assert max(v for k, v in bug["errors"].items() if k not in ("W1", "b1")) < 1e-6
 

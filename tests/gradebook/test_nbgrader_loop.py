@@ -14,7 +14,7 @@ from grading.__main__ import expectation_failures
 from grading.gradebook.grades import format_table
 from grading.release.leakcheck import secret_lines
 
-from conftest import ALL_VARIANTS
+from conftest import ALL_VARIANTS, FEEDBACK_STUDENTS
 from variants import HOSTILE, ONE_BUG
 
 pytestmark = pytest.mark.nbgrader
@@ -94,7 +94,7 @@ def test_grades_csv_lists_every_student(course_dir, graded):
 def test_feedback_html_per_student_shows_the_graders_messages(course_dir, graded):
     pages = list((course_dir / "feedback").glob("*/part1/*.html"))
     from grading.release.course import notebook_files
-    assert len(pages) == len(ALL_VARIANTS) * len(notebook_files())
+    assert len(pages) == len(FEEDBACK_STUDENTS) * len(notebook_files())
     for page in pages:
         html = page.read_text()
         assert "BEGIN HIDDEN TESTS" not in html and "HiddenSource" not in html

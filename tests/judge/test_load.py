@@ -38,19 +38,25 @@ def test_a_test_the_busy_machine_stopped_is_run_once_more(monkeypatch, outcomes,
 
 @pytest.mark.slow
 def test_a_correct_submission_scores_the_same_on_a_machine_kept_busy():
-    """Six busy-looping processes per core: every function still passes, none is 'overloaded'."""
-    idle = grade_submission(ROOT / "cs231n_lite", SECRET, "ada")
+    """Six busy-looping processes per core: every function still passes, none is 'overloaded'.
+
+    Graded: the notebooks of the two slowest tests (lsuv_init, check_model_gradients), whose
+    CPU seconds a wall-clock limit used to cut on a loaded machine; their 15 functions.
+    """
+    notebooks = sorted({REGISTRY[f].notebook for f in ("lsuv_init", "check_model_gradients")})
+    idle = grade_submission(ROOT / "cs231n_lite", SECRET, "ada", notebooks=notebooks)
     loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(12)]
     try:
         time.sleep(1)
         start = time.monotonic()
-        busy = grade_submission(ROOT / "cs231n_lite", SECRET, "ada")
+        busy = grade_submission(ROOT / "cs231n_lite", SECRET, "ada", notebooks=notebooks)
         seconds = time.monotonic() - start
     finally:
         for loop in loops:
             loop.kill()
             loop.wait()
     scores = lambda results: {g: r.score for nb in results.values() for g, r in nb.items()}  # noqa: E731
-    assert scores(busy) == scores(idle) == {s.grade_id: s.points for s in REGISTRY.values()}
+    assert scores(busy) == scores(idle) == {s.grade_id: s.points for s in REGISTRY.values()
+                                            if s.notebook in notebooks}
     assert not [r for nb in busy.values() for r in nb.values() if r.reason]
     print(f"graded under 12 busy loops in {seconds:.0f} s")
