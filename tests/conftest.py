@@ -56,6 +56,13 @@ ALL_VARIANTS = {**variants.ALL_VARIANTS, **EXTRA_VARIANTS}
 threadpool_limits(1)
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """The notebooks the selected tests read are executed together, two at a time, at the first use."""
+    if any(item.get_closest_marker("notebooks") for item in items):
+        import test_notebooks
+        test_notebooks.want_notebooks_of(items)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def hidden_inputs():
     """Hidden inputs for the tests' case='hidden' calls, as the grader would install them."""

@@ -14,35 +14,64 @@ NOTEBOOKS = {nb.name: nb for nb in notebook_files()}
 pytestmark = pytest.mark.notebooks  # (the scale_explorer test is quick but lives with its notebook)
 
 
-def execute(path):
+def _notebook_environment():
+    """The environment a student's kernel sees: not under nbgrader, figures not shown."""
+    env = {k: v for k, v in os.environ.items() if k != "NBGRADER_EXECUTION"}
+    env["MPLBACKEND"] = "Agg"
+    return env
+
+
+def execute(path, env=None):
     """Run a notebook as a student's kernel does (its setup cell pins the BLAS threads)."""
     nb = nbformat.read(path, as_version=4)
-    env_backup = dict(os.environ)
-    os.environ.pop("NBGRADER_EXECUTION", None)
-    os.environ["MPLBACKEND"] = "Agg"
-    try:
-        NotebookClient(nb, timeout=300, kernel_name="python3",
-                       resources={"metadata": {"path": str(path.parent)}}).execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(env_backup)
+    client = NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(path.parent)}})
+    # the kernel gets its environment explicitly, so that two runs at once share no os.environ edits
+    client.execute(env=env or _notebook_environment())
     # the tests read the notebook as it is saved (nbformat sorts the keys of every dict), so that
     # none of them depends on the order in which a cell built a reported dict
     return nbformat.reads(nbformat.writes(nb), as_version=4)
 
 
 _EXECUTED = {}
+_WANTED = set()
+PARALLEL_RUNS = 2     # each kernel pins one BLAS thread: two notebooks at once fill two cores
 
 
 def executed_notebook(name):
     """The notebook executed once per test session (every test module shares the run).
 
+    The first call runs every notebook the session's selected tests need, two at a
+    time (the notebooks' numbers do not depend on it: each is seeded and single-threaded).
     Inside pytest the setup cell turns quick mode on (PYTEST_CURRENT_TEST): notebook 06
     then runs fewer trials, seeds and epochs; the others do not look at the flag.
     """
     if name not in _EXECUTED:
-        _EXECUTED[name] = execute(NOTEBOOKS[name])
+        from concurrent.futures import ThreadPoolExecutor
+        todo = sorted((_WANTED | {name}) - set(_EXECUTED))
+        env = _notebook_environment()
+        with ThreadPoolExecutor(PARALLEL_RUNS) as pool:
+            for done, nb in zip(todo, pool.map(lambda n: execute(NOTEBOOKS[n], env), todo)):
+                _EXECUTED[done] = nb
     return _EXECUTED[name]
+
+
+def want_notebooks_of(items):
+    """Note the notebooks that the selected test items execute (conftest.py, after collection)."""
+    wanted = set()
+    for item in items:
+        if "executed" not in getattr(item, "fixturenames", ()):
+            continue
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        number = re.fullmatch(r"test_notebook_(\d\d)", item.module.__name__.rsplit(".", 1)[-1])
+        if params.get("name") in NOTEBOOKS:
+            wanted.add(params["name"])
+        elif number:
+            wanted |= {n for n in NOTEBOOKS if n.startswith(number.group(1))}
+        else:
+            wanted |= set(NOTEBOOKS)
+    _WANTED.update(wanted)
+    return wanted
 
 
 @pytest.fixture(scope="session")
