@@ -294,8 +294,10 @@ def build_source(course_dir):
     return source
 
 
-# Dependencies only the instructor's tools use (the similarity report): not in the release.
-INSTRUCTOR_ONLY = {"copydetect"}
+# Dependencies only the instructor's side uses, not in the release's requirements.txt: the
+# similarity report (copydetect), Dask grading (distributed and its dozen dependencies), the
+# sanitizer (nh3); scipy, which neither the package nor the notebooks import.
+INSTRUCTOR_ONLY = {"copydetect", "distributed", "nh3", "scipy"}
 
 
 def student_requirements():

@@ -1,4 +1,5 @@
 """The student release: stubs only, nothing secret, notebooks at the top level."""
+import re
 import json
 import shutil
 import subprocess
@@ -234,3 +235,16 @@ def test_an_instructors_setting_and_course_id_survive_a_release_and_take_effect(
     with open(layout.grades_canvas_csv, newline="") as f:
         assert next(csv.reader(f))[-1] == "Part I (4242)"        # and the generated setup still works:
     assert layout.grades_by_test_csv.exists()                   # its export plugin wrote this file
+
+
+def test_the_students_requirements_hold_what_the_notebooks_use_and_no_instructor_tool():
+    from grading.release.course import INSTRUCTOR_ONLY, student_requirements
+    names = {line.split("==")[0] for line in student_requirements().splitlines() if not line.startswith("#")}
+    assert {"numpy", "matplotlib", "nbgrader", "jupyterlab", "tqdm", "ipywidgets"} <= names
+    assert names.isdisjoint(INSTRUCTOR_ONLY) and "distributed" in INSTRUCTOR_ONLY
+    # what the student's side runs never imports a package left out of their requirements
+    student_side = [p.read_text() for p in (ROOT / "cs231n_lite").rglob("*.py")]
+    student_side += [p.read_text() for p in notebook_files()]
+    for package in INSTRUCTOR_ONLY:
+        pattern = re.compile(rf"^\s*(import|from)\s+{package}\b|\"(import|from) {package}\b", re.M)
+        assert not any(pattern.search(text) for text in student_side), package
