@@ -4,16 +4,14 @@ Debian's /usr/bin/chromium driven by playwright (as tests/test_browser.py
 does); the pages are opened as file:// URLs and every request that is not
 local is refused. Screenshots are saved in the test's tmp folder.
 """
-from pathlib import Path
-
 import pytest
 
 from fake_class import fake_class
 from grading.classwide import report
+from test_browser import browser  # noqa: F401  (the module's Chromium, as a fixture)
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
 WIDTH = 1200
 # what a page must satisfy: no horizontal scroll, every image loaded and within the window
 MEASURE = """() => ({
@@ -22,17 +20,6 @@ MEASURE = """() => ({
                                           right: i.getBoundingClientRect().right})),
   scripts: document.scripts.length,
 })"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no {CHROMIUM} (apt-get install chromium)")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--headless"])
-        yield b
-        b.close()
 
 
 def test_the_report_fits_1200_px_and_runs_nothing(browser, tmp_path, monkeypatch):
