@@ -90,33 +90,18 @@ def release_dir(course_dir):
     return course_dir / "release" / "part1"
 
 
-# Per-student state of a course, left out when a built course is copied for a fresh class.
-STUDENT_STATE = ("submitted", "autograded", "feedback", "report", "grades.csv", "verdicts", "intake",
-                 "graded.json", "recording-failures.json")
 SMALL_CLASS = ("reference", "seeded_bug")
 
 
-def fresh_copy(course_dir, dest):
-    """A copy of a built course with no student in it (quicker than building a release again)."""
-    import shutil
-    from nbgrader.api import Gradebook
-    from grading.release.layout import course
-    shutil.copytree(course_dir, dest, ignore=lambda folder, names: [n for n in names if n in STUDENT_STATE])
-    with Gradebook(course(dest).db_url) as gb:
-        for student in [s.id for s in gb.students]:
-            gb.remove_student(student)
-    return dest
-
-
 @pytest.fixture(scope="session")
-def small_class(course_dir, tmp_path_factory):
+def small_class(release_template, tmp_path_factory):
     """A course of two students who came through nbgrader's exchange, graded, with feedback pages.
 
     Their folders hold what `nbgrader submit` writes and `nbgrader collect` keeps
     (timestamp.txt, submission_secret.txt); the written answers are not graded.
     """
     from grading.gradebook.feedback import generate
-    course = fresh_copy(course_dir, tmp_path_factory.mktemp("small") / "course")
+    course = copy_course(release_template, tmp_path_factory.mktemp("small") / "course")
     for student, path in make_submissions(course, {s: ALL_VARIANTS[s] for s in SMALL_CLASS}).items():
         (path / "timestamp.txt").write_text("2026-01-15 10:00:00.000000 UTC")
         (path / "submission_secret.txt").write_text(f"secret-of-{student}")

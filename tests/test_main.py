@@ -11,7 +11,7 @@ from grading.__main__ import HELP, main
 from grading.release.course import tool_env
 from grading.release.layout import course
 
-from conftest import fresh_copy
+from helpers import copy_course
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,8 +50,8 @@ def test_every_command_has_a_one_line_description(capsys):
 
 
 @pytest.fixture(scope="module")
-def empty_course(course_dir, tmp_path_factory):
-    return fresh_copy(course_dir, tmp_path_factory.mktemp("cli") / "course")
+def empty_course(release_template, tmp_path_factory):
+    return copy_course(release_template, tmp_path_factory.mktemp("cli") / "course")
 
 
 @pytest.mark.nbgrader

@@ -11,7 +11,7 @@ from grading.gradebook.lms import CANVAS_REGEXP, CanvasCollector
 from grading.release.course import tool_env
 from grading.release.layout import course
 
-from conftest import fresh_copy
+from helpers import copy_course
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,8 +58,8 @@ def canvas_download(release, dest):
 
 
 @pytest.mark.nbgrader
-def test_collect_zip_takes_the_whole_package_and_says_what_it_skipped(course_dir, tmp_path):
-    course_copy = fresh_copy(course_dir, tmp_path / "course")
+def test_collect_zip_takes_the_whole_package_and_says_what_it_skipped(release_template, tmp_path):
+    course_copy = copy_course(release_template, tmp_path / "course")
     layout = course(course_copy)
     download = canvas_download(layout.release, tmp_path)
     proc = subprocess.run([sys.executable, "-m", "grading", "collect-zip", str(download), "--course",

@@ -213,12 +213,12 @@ def test_the_instructors_config_is_written_once_and_kept(tmp_path):
 
 
 @pytest.mark.nbgrader
-def test_an_instructors_setting_and_course_id_survive_a_release_and_take_effect(course_dir, tmp_path):
+def test_an_instructors_setting_and_course_id_survive_a_release_and_take_effect(release_template, tmp_path):
     import csv
-    from conftest import fresh_copy
+    from helpers import copy_course
     from grading.release.course import tool_env
     from grading.release.layout import course
-    layout = course(fresh_copy(course_dir, tmp_path / "course"))
+    layout = course(copy_course(release_template, tmp_path / "course"))
     with open(layout.config, "a") as f:
         f.write('c.CanvasGrades.column_title = "Part I (4242)"\n')
     env = tool_env()
