@@ -10,8 +10,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 LOCK := requirements.lock
 LOCK_VENV := build/lock-venv
-# Prints pyproject.toml's direct dependencies (runtime + dev), one per line.
-READ_DEPS := import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['dev']))
+# Prints pyproject.toml's direct dependencies (runtime + the cluster and dev extras), one per line.
+READ_DEPS := import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['cluster'] + p['optional-dependencies']['dev']))
 
 # Grading runs students' code under bubblewrap (Debian's package `bubblewrap`): installed here when
 # make runs as root with apt-get, otherwise named (grading says the same if it is missing).

@@ -1,6 +1,7 @@
 """Instructor commands.
 
-    python -m grading release   [--course DIR] [--course-id ID]   build the student release
+    python -m grading release   [--course DIR] [--course-id ID] [--assignment NAME]
+                                                 build the student release
     python -m grading samples   [--course DIR]   write the three sample submissions
     python -m grading autograde [--course DIR] [--regrade ID|all] [--workers N] [--scheduler tcp://...]
                                                  grade new and changed submissions, export grades
@@ -16,17 +17,23 @@
     python -m grading demo      [--course DIR]   all of the above in a fresh course, checked
     python -m grading workspace [--dest DIR]     a student copy of the release (self-study)
     python -m grading cells                      regenerate the notebooks' grade cells from the registry
+
+Every command but `cells` takes --assignment NAME: the name `release` gives the
+assignment (default part1); the others check it against the course's own (a
+course directory holds one assignment, and every command finds it there).
 """
 import argparse
+import importlib.util
 import re
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 
 from grading.classwide.grade import autograde
 from grading.gradebook.grades import collect_scores, export, format_table
-from grading.release.course import ASSIGNMENT, DEFAULT_COURSE_DIR, ROOT, build_release
+from grading.release.course import ASSIGNMENT, DEFAULT_COURSE_DIR, ROOT, another_assignment, build_release
 from grading.release.layout import CourseLayout
 from grading.release.samples import DEFAULT_STUDENTS, VARIANTS, make_submissions
 
@@ -38,9 +45,60 @@ def course_id(text):
     return text
 
 
+def assignment_name(text):
+    """An nbgrader assignment name: it names folders in the course, the exchange and the student's home."""
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: letters, digits, _ and - only (it names folders)")
+    return text
+
+
 def phase(line):
     """A line saying what starts now: no long step is silent (flushed, even into a pipe)."""
     print(line, flush=True)
+
+
+class Bar:
+    """A progress bar shown from its first count: bar(done, total); bar.note(text) beside it.
+
+    Its clock is redrawn every TICK seconds, so a step that takes long between
+    two counts (a submission's tests, nbgrader starting) still shows it is alive.
+    """
+    TICK = 2.0
+
+    def __init__(self, desc, unit):
+        self.desc, self.unit, self.bar = desc, unit, None
+        self.closed = threading.Event()
+
+    def __call__(self, done, total):
+        if self.bar is None:
+            from tqdm.auto import tqdm
+            self.bar = tqdm(total=total, desc=self.desc, unit=self.unit, mininterval=0.5)
+            threading.Thread(target=self._tick, daemon=True).start()
+        self.bar.update(done - self.bar.n)
+
+    def _tick(self):
+        while not self.closed.wait(self.TICK):
+            self.bar.refresh()
+
+    def say(self, line):
+        """phase(line), printed above the bar while it is shown."""
+        if self.bar is None:
+            phase(line)
+        else:
+            self.bar.write(line)
+            sys.stdout.flush()
+
+    def note(self, text):
+        if self.bar is not None:
+            self.bar.set_postfix_str(text)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.closed.set()
+        if self.bar is not None:
+            self.bar.close()
 
 
 # One line per command, for --help.
@@ -74,8 +132,13 @@ def expectation_failures(results, variants):
 
 
 def cmd_release(args):
-    release = build_release(args.course, log=Path(args.course) / "nbgrader.log", phase=phase,
-                            course_id=getattr(args, "course_id", None))
+    try:
+        with Bar("release notebooks", "notebook") as bar:
+            release = build_release(args.course, log=Path(args.course) / "nbgrader.log",
+                                    course_id=getattr(args, "course_id", None), assignment=args.assignment,
+                                    progress=bar, phase=bar.say)
+    except ValueError as exc:       # a second assignment asked of this course: one line, nothing written
+        sys.exit(str(exc))
     print(f"student release: {release}  (no solution, marker or hidden test found in it)")
 
 
@@ -86,19 +149,11 @@ def cmd_samples(args):
 
 def cmd_autograde(args):
     course = Path(args.course)
-    from tqdm.auto import tqdm
-    bar = None
-
-    def progress(done, total):
-        nonlocal bar
-        bar = bar or tqdm(total=total, desc="grading submissions", unit="submission")
-        bar.update(done - bar.n)
-
-    graded = autograde(course, regrade=tuple(args.regrade or ()), log=course / "nbgrader.log",
-                       workers=getattr(args, "workers", None), scheduler=getattr(args, "scheduler", None),
-                       progress=progress, phase=phase)
-    if bar is not None:
-        bar.close()
+    with Bar("grading submissions", "submission") as bar:
+        graded = autograde(course, regrade=tuple(args.regrade or ()), log=course / "nbgrader.log",
+                           workers=getattr(args, "workers", None), scheduler=getattr(args, "scheduler", None),
+                           progress=bar, phase=bar.say,
+                           recording=lambda done, total: bar.note(f"recorded {done}/{total} notebooks"))
     print(f"graded {len(graded)} new or changed submission(s)"
           + (f": {', '.join(graded)}" if graded and len(graded) <= 10 else ""))
     return cmd_export(args, export_first=False)
@@ -111,7 +166,7 @@ def cmd_export(args, export_first=True):
         export(course, log=course / "nbgrader.log")
     results = collect_scores(course)
     from grading.gradebook.export import folder_problem, student_notes, submitted_students
-    folders = submitted_students(course, ASSIGNMENT)
+    folders = submitted_students(course, CourseLayout(course).assignment)
     print(format_table(results, not_graded=[s for s in folders if s not in results]))
     for student in folders:
         problem = folder_problem(course, student)
@@ -175,9 +230,11 @@ def cmd_feedback(args):
     from grading.gradebook.feedback import generate
     course = Path(args.course)
     phase("choosing the students whose written answers are all graded ...")
-    done, skipped = generate(course, args.student or None, args.include_ungraded, log=course / "nbgrader.log",
-                             phase=phase)
-    print(f"feedback written for {len(done)} student(s) in {course / 'feedback'}/<student>/{ASSIGNMENT}/")
+    with Bar("feedback pages", "page") as bar:
+        done, skipped = generate(course, args.student or None, args.include_ungraded,
+                                 log=course / "nbgrader.log", phase=phase, progress=bar)
+    print(f"feedback written for {len(done)} student(s) in "
+          f"{course / 'feedback'}/<student>/{CourseLayout(course).assignment}/")
     for student, reason in skipped.items():
         print(f"  skipped {student}: {reason} (grade them in Formgrader, or --include-ungraded)")
 
@@ -194,7 +251,8 @@ def cmd_demo(args):
     print("3/3 auto-grading (hidden tests included) ...", flush=True)
     results = cmd_autograde(args)
     from grading.gradebook.feedback import generate
-    generate(course, include_ungraded=True, log=course / "nbgrader.log")
+    with Bar("feedback pages", "page") as bar:
+        generate(course, include_ungraded=True, log=course / "nbgrader.log", phase=phase, progress=bar)
     problems = expectation_failures(results, {s: VARIANTS[s] for s in DEFAULT_STUDENTS})
     print(f"\ndone in {time.time() - start:.0f} s; the demo course is {course}: its feedback pages are "
           f"in {course / 'feedback'}, and Formgrader opens with `cd {course} && jupyter lab`")
@@ -208,11 +266,16 @@ def cmd_demo(args):
 
 def cmd_workspace(args):
     from grading.release.course import write_student_jupyter_config
-    dest = Path(args.dest)
+    assignment = args.assignment or ASSIGNMENT
+    dest = Path(args.dest or ROOT / "workspace" / assignment)
     if dest.exists():
         sys.exit(f"{dest} already exists; your work there is kept. Remove it yourself to start over.")
     course = ROOT / "build" / "workspace-course"
-    release = build_release(course, log=course / "nbgrader.log")
+    if CourseLayout(course).assignment != assignment:     # our scratch course, built for another name
+        shutil.rmtree(course, ignore_errors=True)
+    with Bar("release notebooks", "notebook") as bar:
+        release = build_release(course, log=course / "nbgrader.log", assignment=assignment, phase=phase,
+                                progress=bar)
     shutil.copytree(release, dest)
     config_dir = write_student_jupyter_config(dest)
     default = Path(ROOT / "workspace" / ASSIGNMENT)
@@ -266,11 +329,24 @@ def main(argv=None):
                    "(default: Canvas's naming; also c.CanvasCollector.named_regexp)")
     sub.add_parser("cells", help=HELP["cells"], description=HELP["cells"])
     p = sub.add_parser("workspace", help=HELP["workspace"], description=HELP["workspace"])
-    p.add_argument("--dest", default=str(ROOT / "workspace" / ASSIGNMENT))
+    p.add_argument("--dest", default=None, help=f"where (default {ROOT / 'workspace'}/<assignment>)")
+    parsers["workspace"] = p
+    for name, p in parsers.items():
+        p.add_argument("--assignment", default=None, metavar="NAME", type=assignment_name,
+                       help=f"the assignment's name (default: the course's own; {ASSIGNMENT} in a new one)"
+                       if name in ("release", "demo", "workspace") else
+                       "the course's assignment (checked: a course directory holds one)")
     args = parser.parse_args(argv)
     if args.command in NEEDS_COURSE and not CourseLayout(args.course).is_built():
         # before anything runs: nbgrader and sqlite would create files in the wrong folder
         sys.exit(f"no course at {args.course}: run `python -m grading release --course {args.course}` first")
+    if args.command in NEEDS_COURSE and args.assignment:
+        held = CourseLayout(args.course).assignment
+        if args.assignment != held:
+            sys.exit(another_assignment(Path(args.course).resolve(), held, args.assignment))
+    if getattr(args, "scheduler", None) and importlib.util.find_spec("distributed") is None:
+        sys.exit("--scheduler needs Dask's `distributed` (pyproject.toml's `cluster` extra, which `make` "
+                 "installs): pip install -c requirements.lock distributed")
     from grading.sandbox.errors import SandboxUnavailable
     try:
         run(args)

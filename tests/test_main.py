@@ -3,10 +3,12 @@ import csv
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from cs231n_lite.selfcheck.registry import REGISTRY
 from grading.__main__ import HELP, main
 from grading.release.course import tool_env
 from grading.release.layout import course
@@ -129,3 +131,111 @@ def test_export_and_feedback_say_what_starts_first(empty_course):
         proc = grading(command, "--course", str(empty_course))
         assert proc.returncode == 0, proc.stderr[-2000:]
         assert proc.stdout.splitlines()[0].startswith(first)
+
+
+def test_a_course_holds_the_assignment_it_was_released_with(tmp_path):
+    from grading.release.layout import CourseLayout, assignment_of
+    assert assignment_of(tmp_path / "nothing") == "part1" == CourseLayout(tmp_path).assignment
+    (tmp_path / "source" / "hw1").mkdir(parents=True)
+    assert assignment_of(tmp_path) == "hw1"
+    layout = CourseLayout(tmp_path)
+    assert layout.release == tmp_path.resolve() / "release" / "hw1"
+    assert layout.submitted("ann") == tmp_path.resolve() / "submitted" / "ann" / "hw1"
+
+
+@pytest.mark.parametrize("name", ["a b", "../up", "-x", "part1/x", ""])
+def test_an_assignment_name_that_cannot_name_a_folder_is_refused(tmp_path, name):
+    proc = grading("release", "--course", str(tmp_path / "c"), "--assignment", name)
+    assert proc.returncode == 2 and "--assignment" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.nbgrader
+def test_another_assignment_in_a_built_course_is_refused_in_one_line(empty_course):
+    before = sorted(p.relative_to(empty_course) for p in empty_course.rglob("*"))
+    for command in ("release", "export", "feedback", "autograde"):
+        line = one_line(grading(command, "--course", str(empty_course), "--assignment", "hw2"))
+        assert line.startswith(f"{empty_course} holds assignment 'part1', not 'hw2'")
+        assert line.endswith("python -m grading release --course <new folder> --assignment hw2")
+    assert sorted(p.relative_to(empty_course) for p in empty_course.rglob("*")) == before
+    proc = grading("export", "--course", str(empty_course), "--assignment", "part1")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+def watched(*args):
+    """Run a grading command, its stderr merged into its stdout, timing the silences.
+
+    Returns (returncode, output, longest silence in seconds, and the output
+    before it): a tqdm bar's redraws count as output, as on a terminal.
+    """
+    proc = subprocess.Popen([sys.executable, "-u", "-m", "grading", *args], cwd=ROOT, env=tool_env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    chunks, last, longest = [], time.monotonic(), (0.0, "")
+    while chunk := proc.stdout.read1(65536):
+        now = time.monotonic()
+        if now - last > longest[0]:
+            longest = (now - last, b"".join(chunks)[-200:].decode(errors="replace"))
+        chunks.append(chunk)
+        last = now
+    proc.wait(timeout=60)
+    return proc.returncode, b"".join(chunks).decode(errors="replace"), *longest
+
+
+@pytest.fixture(scope="module")
+def hw1_course(tmp_path_factory):
+    """A course released as `hw1`, one correct submission graded and its feedback written, each
+    command watched (watched): {command: (returncode, output, longest silence, before it)}."""
+    from grading.release.samples import VARIANTS, make_submission
+    folder = tmp_path_factory.mktemp("hw1") / "course"
+    runs = {"release": watched("release", "--course", str(folder), "--assignment", "hw1")}
+    if runs["release"][0] == 0:
+        make_submission(folder, "ann", VARIANTS["reference"])
+        runs["autograde"] = watched("autograde", "--course", str(folder))
+        runs["feedback"] = watched("feedback", "--course", str(folder), "--assignment", "hw1",
+                                   "--include-ungraded")
+    return folder, runs
+
+
+@pytest.mark.nbgrader
+def test_a_course_released_under_another_name_grades_under_it(hw1_course):
+    """`--assignment hw1` at release; later commands find hw1 themselves (or are told it)."""
+    folder, runs = hw1_course
+    for command, (returncode, output, *_) in runs.items():
+        assert returncode == 0, f"{command}: {output[-2000:]}"
+    assert list(runs) == ["release", "autograde", "feedback"]
+    layout = course(folder)
+    assert layout.assignment == "hw1" and (folder / "release" / "hw1" / "01_activation_functions.ipynb").is_file()
+    assert not (folder / "release" / "part1").exists()
+    assert "'hw1': [" in layout.generated_config.read_text()      # exclude_overwriting names it
+    assert (folder / "submitted" / "ann" / "hw1" / "cs231n_lite").is_dir()
+    rows = list(csv.DictReader(layout.grades_csv.open()))
+    full_code_marks = sum(spec.points for spec in REGISTRY.values())
+    assert [(r["assignment"], r["student_id"], float(r["raw_score"])) for r in rows] == \
+        [("hw1", "ann", float(full_code_marks))]
+    assert len(list((folder / "feedback" / "ann" / "hw1").glob("*.html"))) == 7
+
+
+# Progress is redrawn every 2 s (Bar.TICK); 10 s leaves room for a loaded machine.
+LONGEST_SILENCE = 10.0
+
+
+@pytest.mark.nbgrader
+@pytest.mark.parametrize("command, counts", [
+    ("release", "release notebooks: 100%|██████████| 7/7"),
+    ("autograde", "recorded 7/7 notebooks"),
+    ("feedback", "feedback pages: 100%|██████████| 7/7")])
+def test_long_commands_are_never_silent_for_long(hw1_course, command, counts):
+    returncode, output, silence, before = hw1_course[1][command]
+    assert returncode == 0, output[-2000:]
+    assert counts in output
+    assert silence < LONGEST_SILENCE, f"{command} was silent for {silence:.1f} s after: {before!r}"
+
+
+@pytest.mark.nbgrader
+def test_a_dask_cluster_without_the_cluster_extra_is_one_line(empty_course, monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "distributed" else real(name, *a))
+    with pytest.raises(SystemExit) as stopped:
+        main(["autograde", "--course", str(empty_course), "--scheduler", "tcp://127.0.0.1:8786"])
+    assert str(stopped.value.code).startswith("--scheduler needs Dask's `distributed` (pyproject.toml's `cluster` extra")

@@ -21,9 +21,14 @@ def normalize(spec):
     return name.lower().replace("_", "-"), constraint.replace(" ", "")
 
 
-def pyproject_deps():
+def pyproject_specs():
+    """Every dependency make installs: the runtime ones and every optional extra's."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return dict(normalize(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"])
+    return project["dependencies"] + [s for extra in project["optional-dependencies"].values() for s in extra]
+
+
+def pyproject_deps():
+    return dict(normalize(s) for s in pyproject_specs())
 
 
 # conda-forge names that are not PyPI's (PyPI's name on the right).
@@ -74,8 +79,28 @@ def test_nbgrader_is_pinned_to_0_9():
 
 
 def direct_requirements():
+    return [Requirement(s) for s in pyproject_specs()]
+
+
+def make_installs():
+    """The requirement names Makefile's READ_DEPS prints (what `make` installs)."""
+    read_deps = re.search(r"^READ_DEPS := (.*)$", (ROOT / "Makefile").read_text(), re.M)[1]
+    out = subprocess.run([sys.executable, "-c", read_deps], cwd=ROOT, capture_output=True, text=True,
+                         check=True).stdout
+    return {canonicalize_name(Requirement(line).name) for line in out.splitlines()}
+
+
+def test_dask_is_an_extra_that_make_installs_and_students_do_not_get():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return [Requirement(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"]]
+    runtime = {canonicalize_name(Requirement(s).name) for s in project["dependencies"]}
+    cluster = {canonicalize_name(Requirement(s).name) for s in project["optional-dependencies"]["cluster"]}
+    assert cluster == {"distributed"} and "distributed" not in runtime
+    assert make_installs() == {canonicalize_name(r.name) for r in direct_requirements()}
+    sys.path.insert(0, str(ROOT))
+    from grading.release.course import student_requirements
+    students = {canonicalize_name(Requirement(line).name) for line in student_requirements().splitlines()
+                if line and not line.startswith("#")}
+    assert "distributed" not in students and "numpy" in students
 
 
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([0-9][0-9A-Za-z.+!]*)$")

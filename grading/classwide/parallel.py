@@ -100,7 +100,7 @@ def compute_verdicts(course_dir, students, secret, workers=None, scheduler=None,
     - workers: local processes (default: the machine's cores)
     - scheduler: a Dask scheduler address ('tcp://host:8786'); then the
       jobs run on that cluster instead
-    - progress: callable(done, total) called after each stored result
+    - progress: callable(done, total) called before the first job (0) and after each stored result
     - on_ready: callable(student) called once per student whose verdicts
       are stored (at once for those found stored already)
     """
@@ -115,6 +115,7 @@ def compute_verdicts(course_dir, students, secret, workers=None, scheduler=None,
     total, done = len(jobs), 0
     if not jobs:
         return 0
+    progress and progress(0, total)     # the count shows from the first second, not at the first verdict
 
     def store(verdicts):
         nonlocal done

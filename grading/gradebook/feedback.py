@@ -12,7 +12,7 @@ generate_feedback` write the same pages.
 from pathlib import Path
 
 from grading.gradebook.grades import read_grades, submissions
-from grading.release.course import ASSIGNMENT, run_nbgrader
+from grading.release.course import counter, notebook_files, run_nbgrader
 from grading.release.layout import CourseLayout
 
 
@@ -21,14 +21,17 @@ def ungraded_answers(course_dir, students):
     return read_grades(course_dir, students, lambda nb, g: (nb, g.name) if g.needs_manual_grade else None)
 
 
-def generate(course_dir, students=None, include_ungraded=False, log=None, phase=lambda line: None):
+def generate(course_dir, students=None, include_ungraded=False, log=None, phase=lambda line: None,
+             progress=None):
     """Write feedback pages; returns (students done, {student: reason skipped}).
 
     The others' feedback folders are left alone (excluded from nbgrader's run);
-    phase(line) is told before nbgrader starts.
+    phase(line) is told before nbgrader starts, progress(done, total) as it
+    starts each page (total: students x notebooks).
     """
     course_dir = Path(course_dir).resolve()
-    autograded = CourseLayout(course_dir).autograded_root
+    layout = CourseLayout(course_dir)
+    autograded = layout.autograded_root
     graded = set(p.name for p in autograded.iterdir()) if autograded.exists() else set()
     candidates = [s for s in (students or submissions(course_dir)) if s in graded]
     waiting = ungraded_answers(course_dir, candidates)
@@ -38,9 +41,9 @@ def generate(course_dir, students=None, include_ungraded=False, log=None, phase=
     if not done:
         return done, skipped
     others = [s for s in submissions(course_dir) if s not in done]
-    args = ["generate_feedback", ASSIGNMENT, "--force"]
+    args = ["generate_feedback", layout.assignment, "--force"]
     if others:
         args.append("--CourseDirectory.student_id_exclude=" + ",".join(others))
     phase(f"writing feedback pages for {len(done)} student(s) with nbgrader generate_feedback ...")
-    run_nbgrader(course_dir, *args, log=log)
+    run_nbgrader(course_dir, *args, log=log, on_notebook=counter(len(done) * len(notebook_files()), progress))
     return done, skipped

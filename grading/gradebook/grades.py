@@ -12,7 +12,7 @@ from grading.gradebook.export import folder_problem, valid_student_id
 from grading.gradebook.intake import NOTEBOOK_MAX_BYTES, regular_file_problem
 from grading.gradebook.verdicts import unfinished
 from grading.judge.intake import MAX_DEPTH, MAX_FILE_BYTES, MAX_FILES, MAX_TOTAL_BYTES, read_tree
-from grading.release.course import ASSIGNMENT, COURSE_ID, run_nbgrader
+from grading.release.course import COURSE_ID, run_nbgrader
 from grading.release.layout import course
 
 
@@ -60,9 +60,9 @@ def _answer_hashes(folder):
 
 def submissions(course_dir):
     """Student ids with a submission of the assignment (real folders, ids nbgrader can take)."""
-    root = course(course_dir).submitted_root
+    layout = course(course_dir)
     found = []
-    for folder in sorted(root.glob(f"*/{ASSIGNMENT}")):
+    for folder in sorted(layout.submitted_root.glob(f"*/{layout.assignment}")):
         if folder.is_dir() and not folder.is_symlink() and not folder.parent.is_symlink() \
                 and valid_student_id(folder.parent.name):
             found.append(folder.parent.name)
@@ -93,10 +93,9 @@ def to_grade(course_dir, regrade=()):
     students = [s for s in submissions(course_dir) if not folder_problem(course_dir, s)]
     if "all" in regrade:
         return students
-    folder = Path(course_dir) / "submitted"
     again = set(unfinished(course_dir, students))     # a busy machine stopped a test, or grading failed
     return [s for s in students if s in regrade or s in again
-            or record.get(s, {}).get("fingerprint") != _hash_files(folder / s / ASSIGNMENT)]
+            or record.get(s, {}).get("fingerprint") != _hash_files(course(course_dir).submitted(s))]
 
 
 def read_grades(course_dir, students, keep):
@@ -108,11 +107,11 @@ def read_grades(course_dir, students, keep):
     """
     from nbgrader.api import Gradebook, MissingEntry
 
-    out = {}
+    out, assignment = {}, course(course_dir).assignment
     with Gradebook(_db_url(course_dir), COURSE_ID) as gb:
         for student in students:
             try:
-                submission = gb.find_submission(ASSIGNMENT, student)
+                submission = gb.find_submission(assignment, student)
             except MissingEntry:
                 continue
             kept = (keep(nb.name, g) for nb in submission.notebooks for g in nb.grades)
@@ -131,11 +130,12 @@ def _restore_manual_state(course_dir, before, old_answers, new_answers):
     """Put back hand-entered grades, and their reviewed state where the answer is unchanged."""
     from nbgrader.api import Gradebook, MissingEntry
 
+    assignment = course(course_dir).assignment
     with Gradebook(_db_url(course_dir), COURSE_ID) as gb:
         for student, grades in before.items():
             for (notebook, grade_id), (manual, needs) in grades.items():
                 try:
-                    grade = gb.find_grade(grade_id, notebook, ASSIGNMENT, student)
+                    grade = gb.find_grade(grade_id, notebook, assignment, student)
                 except MissingEntry:
                     continue
                 key = f"{notebook}/{grade_id}"
@@ -157,16 +157,15 @@ def recording_hooks(course_dir):
     answer text did not change) and records what was graded, for the
     students nbgrader did record.
     """
-    course_dir = Path(course_dir)
+    course_dir, layout = Path(course_dir), course(course_dir)
     record = _load_record(course_dir)
-    folder = course_dir / "submitted"
 
     def after_batch(batch, before, recorded):
-        new_answers = {s: _answer_hashes(folder / s / ASSIGNMENT) for s in batch}
+        new_answers = {s: _answer_hashes(layout.submitted(s)) for s in batch}
         _restore_manual_state(course_dir, before,
                               {s: record.get(s, {}).get("answers", {}) for s in batch}, new_answers)
         for s in recorded:      # one nbgrader could not record is tried again next time
-            record[s] = {"fingerprint": _hash_files(folder / s / ASSIGNMENT), "answers": new_answers[s]}
+            record[s] = {"fingerprint": _hash_files(layout.submitted(s)), "answers": new_answers[s]}
         _save_record(course_dir, record)
 
     return (lambda batch: _manual_state(course_dir, batch)), after_batch
@@ -185,7 +184,7 @@ def collect_scores(course_dir):
     db_url = course(course_dir).db_url
     results = {}
     with Gradebook(db_url, COURSE_ID) as gb:
-        assignment = gb.find_assignment(ASSIGNMENT)
+        assignment = gb.find_assignment(course(course_dir).assignment)
         order = {}
         for nb in assignment.notebooks:
             for i, cell in enumerate(nb.grade_cells):

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from grading.release.course import ASSIGNMENT, tool_env
+from grading.release.course import converted_notebook, tool_env
 from grading.release.layout import CourseLayout
 
 
@@ -41,14 +41,17 @@ class GradebookWriter:
     - log: file that gets each run's output
     - min_batch: students a run waits for (until close): each run spends
       ~1.5 s starting nbgrader, which a batch of one would pay per student
+    - on_notebook(path): called as nbgrader starts recording each notebook
+      (seen whenever the writer is called, and every half second in close)
     """
 
     command = (sys.executable, "-m", "nbgrader")
 
-    def __init__(self, course_dir, everyone, before_batch, after_batch, log=None, min_batch=1):
+    def __init__(self, course_dir, everyone, before_batch, after_batch, log=None, min_batch=1,
+                 on_notebook=None):
         self.course_dir, self.everyone = Path(course_dir), list(everyone)
         self.before_batch, self.after_batch = before_batch, after_batch
-        self.log, self.min_batch = log, min_batch
+        self.log, self.min_batch, self.on_notebook = log, min_batch, on_notebook
         self.pending, self.alone, self.running = [], [], None
         self.recorded, self.failed = [], {}
 
@@ -59,6 +62,8 @@ class GradebookWriter:
 
     def poll(self, min_batch=None):
         """Finish a run that has ended, and start the next run if students wait."""
+        if self.running is not None:
+            self._scan()
         if self.running is not None and self.running["process"].poll() is not None:
             self._finish()
         if self.running is None and self.alone:
@@ -71,7 +76,11 @@ class GradebookWriter:
         """Record everything still pending; returns the students recorded, in order."""
         while self.running is not None or self.pending or self.alone:
             if self.running is not None:
-                self.running["process"].wait()
+                try:
+                    self.running["process"].wait(timeout=0.5)
+                except subprocess.TimeoutExpired:
+                    self._scan()
+                    continue
             self.poll(min_batch=1)
         self._save_failures()
         return self.recorded
@@ -79,7 +88,7 @@ class GradebookWriter:
     def _start(self, batch, retry=False):
         state = self.before_batch(batch)
         others = [s for s in self.everyone if s not in set(batch)]
-        args = [*self.command, "autograde", ASSIGNMENT, "--force"]
+        args = [*self.command, "autograde", CourseLayout(self.course_dir).assignment, "--force"]
         if others:
             args.append("--CourseDirectory.student_id_exclude=" + ",".join(others))
         output = tempfile.TemporaryFile(mode="w+")
@@ -87,7 +96,21 @@ class GradebookWriter:
         process = subprocess.Popen(args, cwd=self.course_dir, env=tool_env(), stdout=output,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
         self.running = {"batch": batch, "state": state, "process": process, "output": output,
-                        "started": started, "retry": retry}
+                        "started": started, "retry": retry, "scanned": 0, "partial": b""}
+
+    def _scan(self):
+        """Tell on_notebook of the notebooks the running nbgrader started since the last look."""
+        run = self.running
+        if self.on_notebook is None:
+            return
+        fd = run["output"].fileno()
+        new = os.pread(fd, max(0, os.fstat(fd).st_size - run["scanned"]), run["scanned"])
+        run["scanned"] += len(new)
+        *lines, run["partial"] = (run["partial"] + new).split(b"\n")
+        for line in lines:
+            path = converted_notebook(line.decode(errors="replace"))
+            if path:
+                self.on_notebook(path)
 
     def _written(self, student, since):
         """Whether nbgrader wrote this student's autograded folder after ``since``."""
@@ -98,6 +121,7 @@ class GradebookWriter:
             return False
 
     def _finish(self):
+        self._scan()
         run, self.running = self.running, None
         run["output"].seek(0)
         text = run["output"].read()

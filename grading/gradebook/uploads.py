@@ -33,7 +33,7 @@ from nbgrader.plugins import ExportPlugin
 from traitlets import Bool, Enum, Unicode
 
 from grading.gradebook.export import GradesCsv, student_notes, submitted_students
-from grading.release.layout import ASSIGNMENT, course
+from grading.release.layout import course
 
 CANVAS_IDS = ("ID", "SIS User ID", "SIS Login ID")
 CANVAS_COLUMNS = ["Student", *CANVAS_IDS, "Section"]
@@ -89,7 +89,7 @@ class GradesByTest(ExportPlugin):
 
     def export(self, gradebook):
         dest = self.to or str(course(course_dir_of(self)).grades_by_test_csv)
-        assignment = gradebook.find_assignment((self.assignment or [ASSIGNMENT])[0])
+        assignment = gradebook.find_assignment((self.assignment or [course(course_dir_of(self)).assignment])[0])
         columns = grade_columns(gradebook, assignment)
         with open(dest, "w", newline="") as f:
             out = csv.writer(f)
@@ -126,7 +126,7 @@ class CanvasGrades(ExportPlugin):
 
     def export(self, gradebook):
         dest = self.to or str(course(course_dir_of(self)).grades_canvas_csv)
-        name = (self.assignment or [ASSIGNMENT])[0]
+        name = (self.assignment or [course(course_dir_of(self)).assignment])[0]
         assignment = gradebook.find_assignment(name)
         with open(dest, "w", newline="") as f:
             out = csv.writer(f)

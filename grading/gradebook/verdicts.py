@@ -15,12 +15,12 @@ import json
 import os
 
 from grading.judge.intake import read_tree
-from grading.release.course import ASSIGNMENT, PACKAGE, graded_module_files
+from grading.release.course import PACKAGE, graded_module_files
 from grading.release.layout import CourseLayout, course
 
 
 
-def package_files(course_dir, student, assignment=ASSIGNMENT):
+def package_files(course_dir, student, assignment=None):
     """The package a student is graded on: ({relative path: bytes}, [(path, why skipped)]).
 
     The submitted package's graded modules (read as data: regular files only,

@@ -30,21 +30,38 @@ def notebook_files():
     return sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 
+def assignment_of(course_dir):
+    """The assignment a course directory holds: its one folder in source/, else ASSIGNMENT.
+
+    A course directory holds one assignment of this suite: the trusted
+    grader keeps one verdict per student, and the secret draws one set of
+    hidden inputs per student, so a second assignment (a resit, another
+    term's copy) gets its own course directory.
+    """
+    try:
+        names = [p.name for p in (Path(course_dir) / "source").iterdir() if p.is_dir()]
+    except OSError:
+        return ASSIGNMENT
+    return names[0] if len(names) == 1 else ASSIGNMENT
+
+
 class CourseLayout:
     """The paths of one course directory and one assignment in it.
 
     Inputs:
     - course_dir: the course directory (made absolute, links resolved, as
       nbgrader sees it)
-    - assignment: the assignment's name
+    - assignment: the assignment's name; by default the course's own
+      (assignment_of), so a course released with ``--assignment`` is found
+      by every later command without being told again
     """
 
-    def __init__(self, course_dir, assignment=ASSIGNMENT):
+    def __init__(self, course_dir, assignment=None):
         self.root = Path(course_dir).resolve()
-        self.assignment = assignment
+        self.assignment = assignment or assignment_of(self.root)
 
     @classmethod
-    def of_secret(cls, secret_file, assignment=ASSIGNMENT):
+    def of_secret(cls, secret_file, assignment=None):
         """The course whose secret is ``secret_file`` (<course>/instructor/secret)."""
         return cls(Path(secret_file).resolve().parent.parent, assignment)
 
@@ -157,6 +174,6 @@ class CourseLayout:
         return self.root / "report"
 
 
-def course(course_dir, assignment=ASSIGNMENT):
+def course(course_dir, assignment=None):
     """The layout of ``course_dir`` (shorthand for CourseLayout)."""
     return CourseLayout(course_dir, assignment)
