@@ -3,11 +3,17 @@
     with OrdinaryUser() as user:
         user.run(["-m", "grading", "autograde", "--course", str(user.home / "course")])
 
-The user gets a folder of its own holding a copy of the project and of the
-installed packages made of hard links (instant, no space; every file keeps
-its owner and mode, so nothing of the originals becomes writable), and
-runs Debian's /usr/bin/python3.11 with them on PYTHONPATH: the project's own
-interpreter may live under /root, which an ordinary user cannot enter.
+The user gets a folder of its own holding a copy of the project, of the
+installed packages and of the environment's Jupyter data files (nbconvert's
+templates, on JUPYTER_PATH) made of hard links (instant, no space; every
+file keeps its owner and mode, so nothing of the originals becomes
+writable), and runs Debian's /usr/bin/python3.11 with them on PYTHONPATH:
+the project's own interpreter may live under /root, which an ordinary user
+cannot enter. OrdinaryUser(own_python=True) runs a hard-linked copy of that
+interpreter's installation instead (its standard library, not its
+site-packages), for code whose locked packages need a newer Python than
+Debian's 3.11.2 (the lock's soupsieve, which nbconvert's HTML export uses,
+needs 3.11.5).
 The user and the folder are removed at the end.
 """
 import os
@@ -15,6 +21,7 @@ import pwd
 import secrets
 import shutil
 import subprocess
+import sys
 import sysconfig
 import tempfile
 from pathlib import Path
@@ -43,8 +50,32 @@ def _link_tree(source, target):
         os.chmod(dirpath, 0o755)
 
 
+def _link_interpreter(target):
+    """A hard-linked copy of this interpreter's installation, without site-packages and tests.
+
+    Returns (its executable, the folder of its libpython or None). An
+    interpreter of the system (under /usr) is used where it is.
+    """
+    executable = Path(os.path.realpath(sys._base_executable))
+    base = Path(sys.base_prefix)
+    if base == Path("/usr") or base not in executable.parents:
+        return str(executable), None
+    stdlib = Path(sysconfig.get_path("stdlib", vars={"installed_base": sys.base_prefix}))
+
+    def leave_out(folder, names):
+        return [n for n in names if Path(folder) == stdlib and n in ("site-packages", "test")]
+    shutil.copytree(base, target, copy_function=os.link, symlinks=True, ignore=leave_out)
+    for dirpath, _, _ in os.walk(target):
+        os.chmod(dirpath, 0o755)
+    libs = target / "lib"
+    return str(target / executable.relative_to(base)), (str(libs) if any(libs.glob("libpython*")) else None)
+
+
 class OrdinaryUser:
     """A new user with the project and its packages readable, and a home folder it owns."""
+
+    def __init__(self, own_python=False):
+        self.own_python = own_python
 
     def __enter__(self):
         self.name = f"cs231n-t{secrets.token_hex(3)}"
@@ -62,10 +93,16 @@ class OrdinaryUser:
                 _link_tree(source, self.project / part)
             else:
                 os.link(source, self.project / part)
+        self.python, self.libpython = SYSTEM_PYTHON, None
+        if self.own_python:
+            self.python, self.libpython = _link_interpreter(self.base / "python")
         _link_tree(sysconfig.get_paths()["purelib"], self.base / "site")
+        jupyter_data = Path(sysconfig.get_paths()["data"]) / "share" / "jupyter"
+        if jupyter_data.is_dir():               # generate_feedback needs nbconvert's templates
+            _link_tree(jupyter_data, self.base / "jupyter")
         bin_dir = self.base / "bin"             # the console scripts nbgrader runs (it calls `alembic`)
         bin_dir.mkdir()
-        (bin_dir / "alembic").write_text(f"#!{SYSTEM_PYTHON}\nimport sys\nfrom alembic.config import main\n"
+        (bin_dir / "alembic").write_text(f"#!{self.python}\nimport sys\nfrom alembic.config import main\n"
                                          "sys.exit(main())\n")
         (bin_dir / "alembic").chmod(0o755)
         self.home = self.base / "home"
@@ -75,19 +112,22 @@ class OrdinaryUser:
 
     def env(self, extra=None):
         env = {"PATH": f"{self.base / 'bin'}:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": str(self.home),
-               "PYTHONPATH": f"{self.project}:{self.base / 'site'}", "MPLBACKEND": "Agg",
+               "PYTHONPATH": f"{self.project}:{self.base / 'site'}", "JUPYTER_PATH": str(self.base / "jupyter"),
+               "MPLBACKEND": "Agg",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "PYTHONDONTWRITEBYTECODE": "1"}
+        if self.libpython:
+            env["LD_LIBRARY_PATH"] = self.libpython
         env.update(extra or {})
         return env
 
     def run(self, args, timeout=900, env=None, cwd=None, input=None):
-        """Run SYSTEM_PYTHON with ``args`` as the user; a CompletedProcess (text output)."""
+        """Run the user's Python with ``args`` as the user; a CompletedProcess (text output)."""
         def become():
             os.setgroups([])
             os.setgid(self.gid)
             os.setuid(self.uid)
-        return subprocess.run([SYSTEM_PYTHON, *args], env=self.env(env), cwd=cwd or self.home,
+        return subprocess.run([self.python, *args], env=self.env(env), cwd=cwd or self.home,
                               preexec_fn=become, capture_output=True, text=True, timeout=timeout,
                               input=input)
 

@@ -135,6 +135,20 @@ def _delete_cells(folder, grade_ids):
         nb_path.write_text(json.dumps(nb, indent=1))
 
 
+def fill_with_reference(folder):
+    """Turn a copy of the release into the reference submission, in place.
+
+    Every answer cell of its notebooks gets the source's answer, and the
+    package files that hold graded functions become the repository's.
+    """
+    folder = Path(folder)
+    for nb in folder.glob("*.ipynb"):
+        filled = fill_notebook(nb, ROOT / "notebooks" / nb.name)
+        nb.write_text(json.dumps(filled, indent=1))
+    for rel in graded_module_files():
+        shutil.copy(ROOT / rel, folder / rel)
+
+
 def make_submission(course_dir, student, variant):
     """Write one submission folder; returns its path."""
     course_dir = Path(course_dir)
@@ -144,11 +158,7 @@ def make_submission(course_dir, student, variant):
         shutil.rmtree(dest)
     shutil.copytree(release, dest)
     if variant.base == "reference":
-        for nb in dest.glob("*.ipynb"):
-            filled = fill_notebook(nb, ROOT / "notebooks" / nb.name)
-            nb.write_text(json.dumps(filled, indent=1))
-        for rel in graded_module_files():
-            shutil.copy(ROOT / rel, dest / rel)
+        fill_with_reference(dest)
     for edit in variant.edits:
         _apply(edit, dest, course_dir)
     if variant.delete_cells:
