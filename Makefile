@@ -13,6 +13,10 @@ LOCK_VENV := build/lock-venv
 # Prints pyproject.toml's direct dependencies (runtime + the cluster and dev extras), one per line.
 READ_DEPS := import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; print('\n'.join(p['dependencies'] + p['optional-dependencies']['cluster'] + p['optional-dependencies']['dev']))
 
+# Stops with one line when $(PYTHON) is older than pyproject's requires-python (">=X.Y.Z"): pip would
+# otherwise fail halfway through the lock (Debian 12's python3 is 3.11.2; soupsieve needs 3.11.5).
+CHECK_PYTHON := import sys, tomllib; need = tomllib.load(open('pyproject.toml', 'rb'))['project']['requires-python']; v = tuple(int(x) for x in need.removeprefix('>=').split('.')); sys.exit(None if sys.version_info[:3] >= v else f'cs231n-lite needs Python {need}, $(PYTHON) is {sys.version.split()[0]}: run make with PYTHON=/path/to/a/newer/python3')
+
 # Grading runs students' code under bubblewrap (Debian's package `bubblewrap`): installed here when
 # make runs as root with apt-get, otherwise named (grading says the same if it is missing).
 INSTALL_BWRAP = command -v bwrap >/dev/null || { \
@@ -69,6 +73,7 @@ benchmark: $(STAMP)
 # (a constraints file: it pins, pyproject decides what is installed). The package
 # itself is NOT installed, so notebooks always import the cs231n_lite folder next to them.
 $(STAMP): pyproject.toml $(LOCK)
+	@$(PYTHON) -c "$(CHECK_PYTHON)"
 	@$(INSTALL_BWRAP)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip

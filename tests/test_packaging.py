@@ -179,3 +179,36 @@ def test_fixtures_are_float64_with_full_precision():
     with np.load(ROOT / "cs231n_lite" / "selfcheck" / "fixtures" / "activations.npz") as f:
         floats = [f[k] for k in f.files if f[k].dtype.kind == "f"]
     assert floats and all(a.dtype == np.float64 for a in floats)
+
+
+def test_every_locked_package_runs_on_the_oldest_python_the_project_allows():
+    """pip refuses a pin whose Requires-Python excludes the interpreter: `make` would stop there."""
+    from importlib.metadata import PackageNotFoundError, metadata
+    from packaging.specifiers import SpecifierSet
+    allowed = SpecifierSet(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"])
+    oldest = min((Version(f"3.{minor}.{patch}") for minor in range(8, 20) for patch in range(40)
+                  if allowed.contains(Version(f"3.{minor}.{patch}"))))
+    too_new = {}
+    for name, version in lock_pins().items():
+        try:
+            meta = metadata(name)
+        except PackageNotFoundError:
+            continue
+        needs = meta.get("Requires-Python")
+        if needs and Version(meta["Version"]) == version and not SpecifierSet(needs).contains(oldest):
+            too_new[f"{name}=={version}"] = needs
+    assert not too_new, f"requires-python allows {oldest}, but the lock pins {too_new}"
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_refuses_a_python_older_than_requires_python_in_one_line(tmp_path):
+    for name in ("Makefile", "requirements.lock"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    text = (ROOT / "pyproject.toml").read_text()
+    (tmp_path / "pyproject.toml").write_text(re.sub(r'requires-python = ">=[0-9.]+"', 'requires-python = ">=3.99.0"',
+                                                    text))
+    proc = subprocess.run(["make", f"PYTHON={sys.executable}", ".venv/.installed"], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode != 0 and not (tmp_path / ".venv").exists()
+    assert proc.stderr.splitlines()[0] == (f"cs231n-lite needs Python >=3.99.0, {sys.executable} is "
+                                           f"{sys.version.split()[0]}: run make with PYTHON=/path/to/a/newer/python3")
