@@ -207,14 +207,14 @@ def cmd_demo(args):
 
 
 def cmd_workspace(args):
-    from grading.release.course import write_student_jupyter_config
+    from grading.release.course import STUDENT_CONFIG_DIR
     dest = Path(args.dest)
     if dest.exists():
         sys.exit(f"{dest} already exists; your work there is kept. Remove it yourself to start over.")
     course = ROOT / "build" / "workspace-course"
     release = build_release(course, log=course / "nbgrader.log")
     shutil.copytree(release, dest)
-    config_dir = write_student_jupyter_config(dest)
+    config_dir = (dest / STUDENT_CONFIG_DIR).resolve()      # the release carries it
     default = Path(ROOT / "workspace" / ASSIGNMENT)
     make_lab = "make lab" if dest.resolve() == default else f"make lab WORKSPACE={dest}"
     print(f"your workspace: {dest}\nstart Jupyter there (student tools only):  {make_lab}\n"
