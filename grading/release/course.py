@@ -305,8 +305,10 @@ def build_source(course_dir):
 
 # Dependencies only the instructor's side uses, not in the release's requirements.txt: the
 # similarity report (copydetect), Dask grading (distributed and its dozen dependencies), the
-# sanitizer (nh3); scipy, which neither the package nor the notebooks import.
-INSTRUCTOR_ONLY = {"copydetect", "distributed", "nh3", "scipy"}
+# sanitizer (nh3), Formgrader's and the feedback pages' MathJax (jupyter-server-mathjax; the
+# student's JupyterLab has its own, and its config turns Formgrader off); scipy, which
+# neither the package nor the notebooks import.
+INSTRUCTOR_ONLY = {"copydetect", "distributed", "nh3", "jupyter-server-mathjax", "scipy"}
 
 
 def student_requirements():
