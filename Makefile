@@ -53,12 +53,14 @@ collect-zip: $(STAMP)
 workspace: $(STAMP)
 	$(PY) -m grading workspace
 
-# JupyterLab in the self-study workspace with the student tools only (its own
-# Jupyter config dir, written by `make workspace`: no Formgrader, no Create Assignment).
+# JupyterLab in the self-study workspace with the student tools only: the Jupyter
+# config dir the release carries (jupyter-config/: no Formgrader, no Create Assignment),
+# as its README opens it; a workspace made before the release carried it has .jupyter/.
 WORKSPACE ?= workspace/part1
+STUDENT_CONFIG = $(firstword $(wildcard $(WORKSPACE)/jupyter-config $(WORKSPACE)/.jupyter))
 lab: $(STAMP)
-	@test -d $(WORKSPACE)/.jupyter || { echo "no $(WORKSPACE)/.jupyter: run make workspace first"; exit 1; }
-	JUPYTER_CONFIG_DIR=$(WORKSPACE)/.jupyter $(VENV)/bin/jupyter lab $(WORKSPACE)
+	@test -n "$(STUDENT_CONFIG)" || { echo "no $(WORKSPACE)/jupyter-config: run make workspace first"; exit 1; }
+	JUPYTER_CONFIG_DIR="$(abspath $(STUDENT_CONFIG))" $(VENV)/bin/jupyter lab $(WORKSPACE)
 
 fixtures: $(STAMP)
 	$(PY) grading/judge/make_fixtures.py

@@ -265,7 +265,7 @@ def cmd_demo(args):
 
 
 def cmd_workspace(args):
-    from grading.release.course import write_student_jupyter_config
+    from grading.release.course import STUDENT_CONFIG_DIR
     assignment = args.assignment or ASSIGNMENT
     dest = Path(args.dest or ROOT / "workspace" / assignment)
     if dest.exists():
@@ -277,7 +277,7 @@ def cmd_workspace(args):
         release = build_release(course, log=course / "nbgrader.log", assignment=assignment, phase=phase,
                                 progress=bar)
     shutil.copytree(release, dest)
-    config_dir = write_student_jupyter_config(dest)
+    config_dir = (dest / STUDENT_CONFIG_DIR).resolve()      # the release carries it
     default = Path(ROOT / "workspace" / ASSIGNMENT)
     make_lab = "make lab" if dest.resolve() == default else f"make lab WORKSPACE={dest}"
     print(f"your workspace: {dest}\nstart Jupyter there (student tools only):  {make_lab}\n"

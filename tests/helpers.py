@@ -37,3 +37,38 @@ def failure_message(test, wrong, case="visible"):
         with np.errstate(all="ignore"):
             test(wrong, case=case)
     return str(info.value)
+
+
+def readme_setup(readme, folder, home):
+    """What the "Open it" block of a release README does, typed in `folder` with HOME `home`.
+
+    Returns [(env, argv)], one per line of the section's one indented block, with
+    `$PWD` and `~` expanded and the leading VAR=value words in env: the tests run
+    (or inspect) exactly what the README says.
+    """
+    import shlex
+    section = readme.split("\n## Open it\n", 1)[1].split("\n## ", 1)[0]
+    block, started = [], False
+    for line in section.splitlines():
+        if line.startswith("    ") and line.strip():
+            block.append(line.strip())
+            started = True
+        elif started:
+            break
+    commands = []
+    for line in block:
+        words = [w.replace("${PWD}", str(folder)).replace("$PWD", str(folder))
+                 for w in shlex.split(line, comments=True)]
+        words = [str(home) + w[1:] if w.startswith("~/") else w for w in words]
+        env = {}
+        while "=" in words[0] and not words[0].startswith(("/", ".")):
+            name, value = words.pop(0).split("=", 1)
+            env[name] = value
+        commands.append((env, words))
+    return commands
+
+
+def readme_venv(commands):
+    """The venv the README's `python3 -m venv DIR` creates, as a Path."""
+    [venv] = [Path(argv[3]) for env, argv in commands if argv[1:3] == ["-m", "venv"]]
+    return venv

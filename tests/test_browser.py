@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from grading.release.course import ASSIGNMENT, COURSE_ID, ROOT, write_student_jupyter_config
+from grading.release.course import ASSIGNMENT, COURSE_ID, ROOT, STUDENT_CONFIG_DIR
 from grading.release.strip import BEGIN, END
-from helpers import copy_course
+from helpers import copy_course, readme_setup, readme_venv
 
 pytestmark = pytest.mark.browser
 
@@ -43,12 +43,14 @@ def _local(url):
 
 
 @contextmanager
-def jupyter_lab(root, home, config_dir=None):
+def jupyter_lab(root, home, config_dir=None, command=None):
     """A JupyterLab server in `root` on a free local port; yields (base url, token, log path).
 
     HOME (and so IPython's and Jupyter's user folders) is `home`; JUPYTER_CONFIG_DIR
-    is `config_dir`, or an empty folder there. The server and every process it
-    started (kernels included) are ended when the block exits.
+    is `config_dir`, or an empty folder there; `command` starts JupyterLab (this
+    Python's by default), the server options (port, token...) are added to it.
+    The server and every process it started (kernels included) are ended when
+    the block exits.
     """
     import psutil
 
@@ -60,7 +62,7 @@ def jupyter_lab(root, home, config_dir=None):
                PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),
                MPLBACKEND="Agg")
     env.pop("JUPYTER_DATA_DIR", None)
-    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+    cmd = [*(command or [sys.executable, "-m", "jupyterlab"]), "--no-browser", "--ip=127.0.0.1", f"--port={port}",
            "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
            f"--ServerApp.root_dir={root}"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
@@ -159,7 +161,7 @@ def test_student_runs_a_stub_then_implements_it(page, tmp_path, release_template
     release = copy_course(release_template, tmp_path / "course") / "release" / ASSIGNMENT
     workspace = tmp_path / "workspace" / ASSIGNMENT            # what `make workspace` makes
     shutil.copytree(release, workspace)
-    config_dir = write_student_jupyter_config(workspace)
+    config_dir = workspace / STUDENT_CONFIG_DIR                 # the release's, as `make lab` uses it
     with jupyter_lab(workspace, tmp_path / "home", config_dir) as (base, token, log):
         page.goto(f"{base}/lab/tree/{NOTEBOOK}.ipynb?token={token}")
         page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
@@ -196,6 +198,74 @@ def test_student_runs_a_stub_then_implements_it(page, tmp_path, release_template
     assert not re.search(r"^\[E ", server_log, re.M), server_log[-3000:]
     assert "not a subdirectory" not in server_log and "formgrader" not in server_log.lower()
     print(f"student test: {time.time() - start:.0f} s")
+
+
+# -- (a') a student opening the release as its README says --------------------------------------
+
+# nbgrader's instructor and exchange tools, by the labels its JupyterLab extension gives them.
+INSTRUCTOR_UI = ("Nbgrader", "Formgrader", "Create Assignment", "Create assignment", "Assignment List",
+                 "Assignments", "Course List", "Courses")
+
+
+def menu_and_palette_texts(page):
+    """The text of every main-menu menu and of the command palette, each opened in turn."""
+    texts = {}
+    for label in page.locator("#jp-MainMenu .lm-MenuBar-itemLabel").all_inner_texts():
+        page.locator("#jp-MainMenu .lm-MenuBar-itemLabel", has_text=label).first.click()
+        menu = page.locator(".lm-Menu-content").first
+        menu.wait_for(timeout=5_000)
+        texts[f"menu {label}"] = menu.inner_text()
+        page.keyboard.press("Escape")
+    page.locator(".jp-Notebook").first.click()
+    page.keyboard.press("Control+Shift+C")
+    palette = page.locator(".lm-CommandPalette-content")
+    palette.first.wait_for(timeout=5_000)
+    texts["command palette"] = palette.first.inner_text()
+    page.keyboard.press("Escape")
+    return texts
+
+
+def test_release_opened_as_its_readme_says_has_student_tools_only(page, tmp_path, release_template):
+    start = time.time()
+    folder = tmp_path / "from-the-course" / ASSIGNMENT
+    shutil.copytree(release_template / "release" / ASSIGNMENT, folder)
+    home = tmp_path / "home"
+    commands = readme_setup((folder / "README.md").read_text(), folder, home)
+    venv = readme_venv(commands)
+    assert not venv.is_relative_to(folder), f"the README puts its venv in the folder handed in: {venv}"
+    [(env, argv)] = [(env, argv) for env, argv in commands if argv[1:2] == ["lab"]]
+    assert argv[0] == str(venv / "bin" / "jupyter") and set(env) == {"JUPYTER_CONFIG_DIR"}, (env, argv)
+    # the test's environment stands for the README's venv (creating one is not what is tested)
+    lab = [str(Path(sys.executable).parent / "jupyter"), *argv[1:]]
+    with jupyter_lab(folder, home, env["JUPYTER_CONFIG_DIR"], command=lab) as (base, token, log):
+        page.goto(f"{base}/lab/tree/{NOTEBOOK}.ipynb?token={token}")
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=60_000)
+        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for(timeout=60_000)
+        page.wait_for_load_state("networkidle")
+        page.wait_for_timeout(1500)                  # late panels and their error dialogs have come
+        assert page.locator(".jp-NotebookPanel-toolbar", has_text="Validate").count() == 1
+        assert page.locator(".jp-Dialog").count() == 0, page.locator(".jp-Dialog").all_inner_texts()
+        assert "Error fetching" not in page.locator("body").inner_text()
+        menus = page.locator("#jp-MainMenu .lm-MenuBar-itemLabel").all_inner_texts()
+        assert "File" in menus and "Nbgrader" not in menus, menus
+        tabs = page.locator(".lm-TabBar-tab").evaluate_all(
+            "tabs => tabs.map(t => `${t.getAttribute('title') || ''} ${t.innerText} ${t.dataset.id || ''}`)")
+        texts = {"sidebar and main-area tabs": "\n".join(tabs), **menu_and_palette_texts(page)}
+        shown = {(where, name) for where, text in texts.items() for name in INSTRUCTOR_UI
+                 if re.search(rf"\b{name}\b", text)}
+        assert shown == set(), sorted(shown)
+        assert page.locator(".jp-Dialog").count() == 0, page.locator(".jp-Dialog").all_inner_texts()
+        # what the Assignments, Courses and Formgrader panels ask the server (on the release without
+        # its config: the exchange's errors, tracebacks in the log) is not served; Validate's is (POST)
+        asked = ("courses", "assignments", "formgraders", "formgrader", "assignments/validate")
+        status = {path: page.request.get(f"{base}/{path}?token={token}").status for path in asked}
+        assert status == {**dict.fromkeys(asked, 404), "assignments/validate": 405}, status
+        page.screenshot(path=str(tmp_path / "release.png"))
+        assert page.errors == [] and page.blocked == [], (page.errors, page.blocked)
+    server_log = log.read_text()
+    assert not re.search(r"^\[E ", server_log, re.M), server_log[-3000:]
+    assert "Traceback" not in server_log, server_log[-3000:]
+    print(f"release test: {time.time() - start:.0f} s")
 
 
 # -- (b) and (c): a graded course ----------------------------------------------------------------

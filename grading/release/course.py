@@ -31,12 +31,19 @@ RELEASE_README = """# Training Neural Networks, Part I: your assignment
 This folder is your work: the notebooks, the package `cs231n_lite/` whose
 functions you write, and the data (no network needed).
 
-## Set up (once)
+## Open it
 
-    python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
-    .venv/bin/jupyter lab
+In a terminal, in this folder (the first two lines once, the last one each time):
 
-(Skip this if your course gives you a ready Jupyter environment.)
+    python3 -m venv ~/.venvs/cs231n-lite
+    ~/.venvs/cs231n-lite/bin/pip install -r requirements.txt
+    JUPYTER_CONFIG_DIR="$PWD/{config_dir}" ~/.venvs/cs231n-lite/bin/jupyter lab
+
+The environment lives in your home folder, not in this one, so what you hand in
+stays small. `{config_dir}/` gives JupyterLab the student tools only: *Validate*
+on the notebook toolbar, none of nbgrader's instructor or course-exchange tools.
+If your course gives you a ready Jupyter (a JupyterHub with an Assignments
+tab), use that as it is and leave `{config_dir}/` alone.
 
 ## Work
 
@@ -321,15 +328,19 @@ def build_source(course_dir, assignment=None):
         (source / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / rel, source / rel)
     (source / "README.md").write_text(RELEASE_README.format(
-        notebooks=", ".join(nb.stem for nb in notebook_files())))
+        notebooks=", ".join(nb.stem for nb in notebook_files()), config_dir=STUDENT_CONFIG_DIR))
     (source / "requirements.txt").write_text(student_requirements())
+    # A visible folder: the course config ignores ".*", so nbgrader would leave a .jupyter/ out.
+    write_student_jupyter_config(source / STUDENT_CONFIG_DIR)
     return source
 
 
 # Dependencies only the instructor's side uses, not in the release's requirements.txt: the
 # similarity report (copydetect), Dask grading (distributed and its dozen dependencies), the
-# sanitizer (nh3); scipy, which neither the package nor the notebooks import.
-INSTRUCTOR_ONLY = {"copydetect", "distributed", "nh3", "scipy"}
+# sanitizer (nh3), Formgrader's and the feedback pages' MathJax (jupyter-server-mathjax; the
+# student's JupyterLab has its own, and its config turns Formgrader off); scipy, which
+# neither the package nor the notebooks import.
+INSTRUCTOR_ONLY = {"copydetect", "distributed", "nh3", "jupyter-server-mathjax", "scipy"}
 
 
 def student_requirements():
@@ -411,6 +422,9 @@ def build_release(course_dir=DEFAULT_COURSE_DIR, log=None, phase=lambda line: No
     return release
 
 
+# The release's Jupyter config folder (write_student_jupyter_config), named in its README.
+STUDENT_CONFIG_DIR = "jupyter-config"
+
 # Jupyter front-end plugins and server extensions of nbgrader a student has no use
 # for: Formgrader and Create Assignment are instructor tools, the assignment and
 # course lists need a course exchange. Validate stays.
@@ -425,17 +439,18 @@ STUDENT_SERVER_EXTENSIONS = {"nbgrader.server_extensions.formgrader": False,
                              "nbgrader.server_extensions.validate_assignment": True}
 
 
-def write_student_jupyter_config(workspace):
-    """A Jupyter config dir for a student's folder: student tools only; returns its path.
+def write_student_jupyter_config(config_dir):
+    """Fill config_dir with a Jupyter config for a student: student tools only; returns its path.
 
-    Start Jupyter with JUPYTER_CONFIG_DIR pointing there (`make lab`): its
-    labconfig/page_config.json hides the instructor plugins, its server
-    config leaves nbgrader's instructor extensions unloaded, so the server log
-    has no complaint about a missing course directory, and its
+    The release carries it as STUDENT_CONFIG_DIR (build_source); its README and
+    `make lab` start Jupyter with JUPYTER_CONFIG_DIR pointing there. Its
+    labconfig/page_config.json hides the instructor plugins, its server config
+    leaves nbgrader's instructor and exchange extensions unloaded, so the
+    server log has no complaint about a missing course directory, and its
     nbgrader_config.py raises Validator.width so that Validate shows whole
     messages.
     """
-    config_dir = Path(workspace).resolve() / ".jupyter"
+    config_dir = Path(config_dir).resolve()
     (config_dir / "labconfig").mkdir(parents=True, exist_ok=True)
     page = {"disabledExtensions": {name: True for name in STUDENT_DISABLED_PLUGINS}}
     (config_dir / "labconfig" / "page_config.json").write_text(json.dumps(page, indent=1) + "\n")
@@ -443,6 +458,6 @@ def write_student_jupyter_config(workspace):
     (config_dir / "jupyter_server_config.json").write_text(json.dumps(server, indent=1) + "\n")
     # read by the Validate button (nbgrader looks in the Jupyter config path)
     (config_dir / "nbgrader_config.py").write_text(
-        "# Written by `make workspace`: Validate shows whole messages (it truncates longer lines).\n"
+        "# Written with the release: Validate shows whole messages (it truncates longer lines).\n"
         f"c = get_config()  # noqa: F821\nc.Validator.width = {VALIDATOR_WIDTH}\n")
     return config_dir

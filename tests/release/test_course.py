@@ -237,14 +237,53 @@ def test_an_instructors_setting_and_course_id_survive_a_release_and_take_effect(
     assert layout.grades_by_test_csv.exists()                   # its export plugin wrote this file
 
 
+# What a student runs rather than imports: Jupyter itself, its kernel, Validate.
+STUDENT_TOOLS = {"jupyterlab", "notebook", "ipykernel", "nbgrader"}
+
+
+def _imports(package, texts):
+    name = package.replace("-", "_")
+    pattern = re.compile(rf"^\s*(import|from)\s+{name}\b|\"\s*(import|from) {name}\b", re.M)
+    return any(pattern.search(text) for text in texts)
+
+
 def test_the_students_requirements_hold_what_the_notebooks_use_and_no_instructor_tool():
     from grading.release.course import INSTRUCTOR_ONLY, student_requirements
     names = {line.split("==")[0] for line in student_requirements().splitlines() if not line.startswith("#")}
     assert {"numpy", "matplotlib", "nbgrader", "jupyterlab", "tqdm", "ipywidgets"} <= names
     assert names.isdisjoint(INSTRUCTOR_ONLY) and "distributed" in INSTRUCTOR_ONLY
-    # what the student's side runs never imports a package left out of their requirements
+    # what the student's side runs imports every requirement but the tools, and nothing left out
     student_side = [p.read_text() for p in (ROOT / "cs231n_lite").rglob("*.py")]
     student_side += [p.read_text() for p in notebook_files()]
     for package in INSTRUCTOR_ONLY:
-        pattern = re.compile(rf"^\s*(import|from)\s+{package}\b|\"(import|from) {package}\b", re.M)
-        assert not any(pattern.search(text) for text in student_side), package
+        assert not _imports(package, student_side), package
+    assert {n for n in names - STUDENT_TOOLS if not _imports(n, student_side)} == set()
+
+
+@pytest.mark.nbgrader
+def test_the_release_opens_with_its_student_config_and_a_venv_outside_it(release_dir, tmp_path):
+    from grading.release.course import (STUDENT_CONFIG_DIR, STUDENT_DISABLED_PLUGINS, VALIDATOR_WIDTH,
+                                        student_requirements)
+    from helpers import readme_setup, readme_venv
+    assert (release_dir / "requirements.txt").read_text() == student_requirements()
+    config = release_dir / STUDENT_CONFIG_DIR
+    page = json.loads((config / "labconfig" / "page_config.json").read_text())
+    assert set(page["disabledExtensions"]) == set(STUDENT_DISABLED_PLUGINS)
+    assert {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:menu"} <= set(STUDENT_DISABLED_PLUGINS)
+    server = json.loads((config / "jupyter_server_config.json").read_text())["ServerApp"]["jpserver_extensions"]
+    assert server == {"nbgrader.server_extensions.formgrader": False,
+                      "nbgrader.server_extensions.assignment_list": False,
+                      "nbgrader.server_extensions.course_list": False,
+                      "nbgrader.server_extensions.validate_assignment": True}
+    assert f"c.Validator.width = {VALIDATOR_WIDTH}" in (config / "nbgrader_config.py").read_text()
+
+    home = tmp_path / "home"
+    commands = readme_setup((release_dir / "README.md").read_text(), release_dir, home)
+    venv = readme_venv(commands)
+    assert venv.is_absolute() and venv.is_relative_to(home) and not venv.is_relative_to(release_dir), venv
+    assert commands[1:] == [({}, [str(venv / "bin" / "pip"), "install", "-r", "requirements.txt"]),
+                            ({"JUPYTER_CONFIG_DIR": str(config)}, [str(venv / "bin" / "jupyter"), "lab"])]
+    # the repository's README tells students the same commands
+    students = (ROOT / "README.md").read_text().split("### Students (in a course)", 1)[1]
+    block = students.split("```bash\n", 1)[1].split("```", 1)[0]
+    assert readme_setup("\n## Open it\n\n" + textwrap.indent(block, "    "), release_dir, home) == commands
