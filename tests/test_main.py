@@ -111,7 +111,8 @@ def test_autograde_says_how_many_it_grades_before_computing(tmp_path, monkeypatc
     monkeypatch.setattr(grade, "submissions", lambda course_dir: ["ann", "bob"])
     monkeypatch.setattr(grade, "read_secret", lambda path: b"k")
     monkeypatch.setattr(grade, "recording_hooks", lambda course_dir: (None, None))
-    monkeypatch.setattr(grade, "GradebookWriter", lambda *a, **k: type("W", (), {"close": lambda self: None, "add": None})())
+    monkeypatch.setattr(grade, "GradebookWriter", lambda *a, **k: type("W", (), {
+        "close": lambda self: said.append("(recorded)"), "add": None, "pending": ["bob"], "running": None})())
     monkeypatch.setattr(grade, "export", lambda course_dir, log=None: said.append("(export ran)"))
 
     def compute(*args, **kw):
@@ -120,7 +121,9 @@ def test_autograde_says_how_many_it_grades_before_computing(tmp_path, monkeypatc
     grade.autograde(tmp_path, phase=said.append)
     assert said == ["checking which submissions are new or changed ...",
                     "grading 2 submission(s): computing verdicts in the sandbox and recording them with "
-                    "nbgrader autograde ...", "(verdicts computed)", "exporting grades with nbgrader export ...",
+                    "nbgrader autograde ...", "(verdicts computed)",
+                    "recording the last verdicts in nbgrader's gradebook ...", "(recorded)",
+                    "exporting grades with nbgrader export ...",
                     "(export ran)"]
 
 
