@@ -68,6 +68,8 @@ def test_misplaced_folders_are_warned_about_and_listed_as_not_graded(empty_cours
     layout = course(empty_course)
     shutil.copytree(layout.release, layout.submitted_root / "ann")              # no part1/ level
     shutil.copytree(layout.release, layout.submitted("bob"), ignore=shutil.ignore_patterns("cs231n_lite"))
+    shutil.copytree(layout.release, layout.submitted_root / "cy,dee" / layout.assignment)  # not an id
+    shutil.copytree(layout.release, layout.submitted("dan"), ignore=shutil.ignore_patterns("*.ipynb"))
     try:
         proc = grading("autograde", "--course", str(empty_course))
         assert proc.returncode == 0, proc.stderr[-2000:]
@@ -77,14 +79,37 @@ def test_misplaced_folders_are_warned_about_and_listed_as_not_graded(empty_cours
             "into submitted/ann/part1/ and grade again",
             "warning: bob: not graded: submitted/bob/part1/ has no cs231n_lite/ folder (the code is graded "
             "from the student's package); put the student's whole folder, package included, there and "
-            "grade again"]
-        assert "not graded: ann, bob" in proc.stdout          # the table, with no grade at all
+            "grade again",
+            "warning: cy,dee: not graded: 'cy,dee' cannot be a student id (nbgrader, its exclude lists and "
+            "the feedback pages take letters, digits and . _ @ + - only, at most 64, starting with a letter "
+            "or digit); rename submitted/cy,dee/ to the student's id and grade again",
+            "warning: dan: not graded: submitted/dan/part1/ holds none of the assignment's 7 notebooks; put "
+            "the student's whole folder, notebooks included, there and grade again"]
+        assert "not graded: ann, bob, cy,dee, dan" in proc.stdout          # the table, with no grade at all
         assert not layout.autograded_root.exists()
         rows = {r["student_id"]: r for r in csv.DictReader(layout.grades_csv.open())}
         assert rows["ann"]["notes"] == warnings[0].removeprefix("warning: ann: ")
         assert rows["bob"]["score"] == "" and "no cs231n_lite/ folder" in rows["bob"]["notes"]
+        assert rows["cy,dee"]["score"] == "" and "cannot be a student id" in rows["cy,dee"]["notes"]
     finally:
         shutil.rmtree(layout.submitted_root)
+
+
+@pytest.mark.nbgrader
+def test_a_missing_notebook_is_named_and_costs_its_own_tests_only(release_template, tmp_path):
+    from grading.release.samples import VARIANTS, make_submission
+    from cs231n_lite.selfcheck.registry import functions
+    layout = course(copy_course(release_template, tmp_path / "course"))
+    (make_submission(layout.root, "eve", VARIANTS["reference"]) / "03_weight_initialization.ipynb").unlink()
+    proc = grading("autograde", "--course", str(layout.root))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    note = ("not handed in: 03_weight_initialization.ipynb (the tests and answers in it score 0); if the "
+            "student did hand it in, put it in submitted/eve/part1/ and grade again")
+    assert f"note: eve: {note}" in proc.stdout.splitlines()
+    row = next(csv.DictReader(layout.grades_csv.open()))
+    lost = sum(spec.points for spec in functions("03_weight_initialization"))
+    assert lost > 0 and float(row["score"]) == sum(spec.points for spec in REGISTRY.values()) - lost
+    assert row["notes"] == note
 
 
 class Stop(Exception):

@@ -41,14 +41,21 @@ def recording_failures(course_dir):
 def folder_problem(course_dir, student):
     """Why a student's folder in submitted/ cannot be graded, with the fix; None if it can.
 
-    Two mistakes of the hand-in are common: the files put straight into
-    submitted/<student>/ (nbgrader wants submitted/<student>/<assignment>/),
-    and the notebooks handed in without the package the code is graded from.
+    Four mistakes of the hand-in are common: a folder name that cannot be
+    a student id (a comma breaks nbgrader's exclude list, a space its
+    command lines), the files put straight into submitted/<student>/
+    (nbgrader wants submitted/<student>/<assignment>/), the notebooks
+    handed in without the package the code is graded from, or the package
+    without the notebooks that hold the grades.
     """
     layout = course(course_dir)
     rel = f"submitted/{student}/"
     if not (layout.submitted_root / student).is_dir():
         return None
+    if not valid_student_id(student):
+        return (f"not graded: {student!r} cannot be a student id (nbgrader, its exclude lists and the "
+                f"feedback pages take letters, digits and . _ @ + - only, at most 64, starting with a "
+                f"letter or digit); rename {rel} to the student's id and grade again")
     work = layout.submitted(student)
     if not work.is_dir():
         return (f"not graded: {rel} has no {layout.assignment}/ folder; move the submission's files into "
@@ -58,19 +65,34 @@ def folder_problem(course_dir, student):
         return (f"not graded: {rel}{layout.assignment}/ has no {PACKAGE}/ folder (the code is graded from "
                 f"the student's package); put the student's whole folder, package included, there and "
                 f"grade again")
+    total = len(list(layout.release.glob("*.ipynb")))
+    if total and len(missing_notebooks(course_dir, student)) == total:
+        return (f"not graded: {rel}{layout.assignment}/ holds none of the assignment's {total} notebooks; "
+                f"put the student's whole folder, notebooks included, there and grade again")
     return None
+
+
+def missing_notebooks(course_dir, student):
+    """The release's notebooks that the student's folder lacks (their tests and answers score 0)."""
+    layout = course(course_dir)
+    work = layout.submitted(student)
+    return [p.name for p in sorted(layout.release.glob("*.ipynb"))
+            if not ((work / p.name).exists() or (work / p.name).is_symlink())]
 
 
 def student_notes(course_dir, student):
     """Everything the instructor should know about one student's grading, as sentences."""
     course_dir = Path(course_dir)
     lines = []
-    if not valid_student_id(student):
-        return ["not graded: the folder name is not a valid student id (letters, digits and . _ @ + - "
-                "only, at most 64)"]
     problem = folder_problem(course_dir, student)
+    missing = [] if problem else missing_notebooks(course_dir, student)
     if problem:
         lines.append(problem)
+    elif missing:
+        it = "it" if len(missing) == 1 else "them"
+        lines.append(f"not handed in: {', '.join(missing)} (the tests and answers in {it} score 0); if the "
+                     f"student did hand {it} in, put {it} in submitted/{student}/{course(course_dir).assignment}/ "
+                     f"and grade again")
     verdict = course(course_dir).verdict(student)
     try:
         stored = json.loads(verdict.read_text())

@@ -38,6 +38,9 @@ CANVAS_REGEXP = (r"^.*?/(?P<last_first>[^/_]+)(?:_LATE)?_(?P<student_id>\d+)_(?P
                  rf"(?:[^/]*/(?:(?!{PACKAGE}/|datasets/)[^/]+/)?)?(?P<file_id>[^/].*)$")
 # Never part of a submission: editor and OS leftovers, compiled files.
 JUNK_PARTS = re.compile(r"^(\..*|__MACOSX|__pycache__)$")
+# nbgrader's own records of a hand-in, next to the notebooks: zip_collect keeps a timestamp.txt it
+# finds there rather than the LMS's hand-in time, so a student's own would set their lateness.
+HAND_IN_RECORDS = ("timestamp.txt", "submission_secret.txt")
 
 
 class CanvasCollector(FileNameCollectorPlugin):
@@ -58,6 +61,8 @@ class CanvasCollector(FileNameCollectorPlugin):
         why = None
         if info is None:
             why = "its name is not a submission's (named_regexp does not match)"
+        elif info["file_id"] in HAND_IN_RECORDS:
+            why = "nbgrader's own record of a hand-in, never the student's (the LMS's time is used)"
         elif any(JUNK_PARTS.match(part) for part in Path(info["file_id"]).parts):
             why = "an editor or system leftover"
         elif Path(submitted_file).suffix in (".zip", ".gz"):

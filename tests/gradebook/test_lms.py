@@ -76,3 +76,23 @@ def test_collect_zip_takes_the_whole_package_and_says_what_it_skipped(release_te
                        "skipped cs231n_lite/__pycache__/layers.cpython-311.pyc", "skipped notes.pdf"}
     assert any(line.startswith("23456: took 1 file(s)") for line in out)
     assert any(line.startswith("not collected: submissions/readme.txt") for line in out)
+
+
+@pytest.mark.nbgrader
+def test_a_student_cannot_hand_in_their_own_hand_in_time(release_template, tmp_path):
+    """An LMS whose file names carry the hand-in time: the student's own timestamp.txt is not taken."""
+    course_copy = copy_course(release_template, tmp_path / "course")
+    layout = course(course_copy)
+    download = tmp_path / "submissions.zip"
+    with zipfile.ZipFile(download, "w") as z:
+        z.write(layout.release / "01_activation_functions.ipynb", "ann--20260115T120100--01_activation_functions.ipynb")
+        z.writestr("ann--20260115T120100--timestamp.txt", "2026-01-01 00:00:00.000000 UTC")     # "on time"
+        z.writestr("ann--20260115T120100--submission_secret.txt", "chosen")
+    regexp = r".*/(?P<student_id>[a-z]+)--(?P<timestamp>\d{8}T\d{6})--(?P<file_id>.+)$"
+    proc = subprocess.run([sys.executable, "-m", "grading", "collect-zip", str(download), "--course",
+                           str(course_copy), "--regexp", regexp], cwd=ROOT, env=tool_env(),
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert (layout.submitted("ann") / "timestamp.txt").read_text().startswith("2026-01-15 12:01:00")
+    assert not (layout.submitted("ann") / "submission_secret.txt").exists()
+    assert "  skipped timestamp.txt: nbgrader's own record of a hand-in" in proc.stdout

@@ -212,31 +212,6 @@ def test_the_instructors_config_is_written_once_and_kept(tmp_path):
     assert layout.config.read_text().count("c.CourseDirectory.course_id = 'cs231n-spring'") == 1
 
 
-@pytest.mark.nbgrader
-def test_an_instructors_setting_and_course_id_survive_a_release_and_take_effect(release_template, tmp_path):
-    import csv
-    from helpers import copy_course
-    from grading.release.course import tool_env
-    from grading.release.layout import course
-    layout = course(copy_course(release_template, tmp_path / "course"))
-    with open(layout.config, "a") as f:
-        f.write('c.CanvasGrades.column_title = "Part I (4242)"\n')
-    env = tool_env()
-    exchange = tmp_path / "exchange"
-    exchange.mkdir()
-    for command in (["-m", "grading", "release", "--course", str(layout.root), "--course-id", "cs231n-spring"],
-                    ["-m", "nbgrader", "export"],
-                    ["-m", "nbgrader", "release_assignment", "part1", f"--Exchange.root={exchange}"]):
-        proc = subprocess.run([sys.executable, *command], cwd=ROOT if command[1] == "grading" else layout.root,
-                              env=env, capture_output=True, text=True)
-        assert proc.returncode == 0, proc.stderr[-2000:]
-    assert 'c.CanvasGrades.column_title = "Part I (4242)"\n' in layout.config.read_text()
-    assert (exchange / "cs231n-spring" / "outbound" / "part1" / "01_activation_functions.ipynb").is_file()
-    with open(layout.grades_canvas_csv, newline="") as f:
-        assert next(csv.reader(f))[-1] == "Part I (4242)"        # and the generated setup still works:
-    assert layout.grades_by_test_csv.exists()                   # its export plugin wrote this file
-
-
 # What a student runs rather than imports: Jupyter itself, its kernel, Validate.
 STUDENT_TOOLS = {"jupyterlab", "notebook", "ipykernel", "nbgrader"}
 
