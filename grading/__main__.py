@@ -21,6 +21,8 @@
 Every command but `cells` takes --assignment NAME: the name `release` gives the
 assignment (default part1); the others check it against the course's own (a
 course directory holds one assignment, and every command finds it there).
+The same for --course-id ID (default cs231n-lite), nbgrader's course id, but
+in `workspace`: `release` and `demo` set it, the others check it.
 """
 import argparse
 import importlib.util
@@ -33,8 +35,9 @@ from pathlib import Path
 
 from grading.classwide.grade import autograde
 from grading.gradebook.grades import collect_scores, export, format_table
-from grading.release.course import ASSIGNMENT, DEFAULT_COURSE_DIR, ROOT, another_assignment, build_release
-from grading.release.layout import CourseLayout
+from grading.release.course import (ASSIGNMENT, DEFAULT_COURSE_DIR, ROOT, another_assignment, another_course_id,
+                                    build_release, course_id_of)
+from grading.release.layout import COURSE_ID, CourseLayout
 from grading.release.samples import DEFAULT_STUDENTS, VARIANTS, make_submissions
 
 DEMO_COURSE_DIR = ROOT / "build" / "demo-course"
@@ -303,9 +306,6 @@ def main(argv=None):
                           ("similarity", DEFAULT_COURSE_DIR), ("demo", DEMO_COURSE_DIR)):
         p = parsers[name] = sub.add_parser(name, help=HELP[name], description=HELP[name])
         p.add_argument("--course", default=str(default), help=f"course directory (default {default})")
-    parsers["release"].add_argument("--course-id", default=None, metavar="ID", type=course_id,
-                                    help="nbgrader's course id (the exchange's folder name); kept in the "
-                                         "course's nbgrader_config.py for later releases")
     parsers["autograde"].add_argument("--regrade", action="append", metavar="ID",
                                       help="grade this student again even if unchanged ('all' for everyone)")
     parsers["autograde"].add_argument("--workers", type=int, default=None,
@@ -336,6 +336,11 @@ def main(argv=None):
                        help=f"the assignment's name (default: the course's own; {ASSIGNMENT} in a new one)"
                        if name in ("release", "demo", "workspace") else
                        "the course's assignment (checked: a course directory holds one)")
+        if name != "workspace":
+            p.add_argument("--course-id", default=None, metavar="ID", type=course_id,
+                           help=f"nbgrader's course id, the exchange's folder name (default {COURSE_ID}); kept "
+                                "in the course's nbgrader_config.py for later releases"
+                           if name in ("release", "demo") else "the course's nbgrader course id (checked)")
     args = parser.parse_args(argv)
     if args.command in NEEDS_COURSE and not CourseLayout(args.course).is_built():
         # before anything runs: nbgrader and sqlite would create files in the wrong folder
@@ -344,6 +349,10 @@ def main(argv=None):
         held = CourseLayout(args.course).assignment
         if args.assignment != held:
             sys.exit(another_assignment(Path(args.course).resolve(), held, args.assignment))
+    if args.command in NEEDS_COURSE and args.course_id:
+        held = course_id_of(args.course)
+        if args.course_id != held:
+            sys.exit(another_course_id(Path(args.course).resolve(), held, args.course_id))
     if getattr(args, "scheduler", None) and importlib.util.find_spec("distributed") is None:
         sys.exit("--scheduler needs Dask's `distributed` (pyproject.toml's `cluster` extra, which `make` "
                  "installs): pip install -c requirements.lock distributed")

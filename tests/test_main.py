@@ -190,6 +190,19 @@ def test_another_assignment_in_a_built_course_is_refused_in_one_line(empty_cours
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
+@pytest.mark.nbgrader
+def test_another_course_id_is_refused_in_one_line(empty_course, tmp_path):
+    before = sorted(p.relative_to(empty_course) for p in empty_course.rglob("*"))
+    for command in (["export"], ["feedback"], ["autograde"], ["collect-zip", str(tmp_path)]):
+        line = one_line(grading(*command, "--course", str(empty_course), "--course-id", "cs231n-spring"))
+        assert line == (f"{empty_course} is course 'cs231n-lite', not 'cs231n-spring': to rename it (and its "
+                        f"folder in the exchange): python -m grading release --course {empty_course} "
+                        f"--course-id cs231n-spring")
+    assert sorted(p.relative_to(empty_course) for p in empty_course.rglob("*")) == before
+    proc = grading("export", "--course", str(empty_course), "--course-id", "cs231n-lite")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+
+
 def watched(*args):
     """Run a grading command, its stderr merged into its stdout, timing the silences.
 

@@ -373,6 +373,20 @@ def complete_language_info(release):
         nb_path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
+def course_id_of(course_dir):
+    """The nbgrader course id a built course is configured with (its nbgrader_config.py, as nbgrader reads it)."""
+    from traitlets.config.loader import PyFileConfigLoader
+    layout = CourseLayout(course_dir)
+    config = PyFileConfigLoader(layout.config.name, path=str(layout.root)).load_config()
+    return config.CourseDirectory.get("course_id", "")
+
+
+def another_course_id(course_dir, held, wanted):
+    """The one line that refuses a --course-id other than the course's."""
+    return (f"{course_dir} is course {held!r}, not {wanted!r}: to rename it (and its folder in the "
+            f"exchange): python -m grading release --course {course_dir} --course-id {wanted}")
+
+
 def another_assignment(course_dir, held, wanted):
     """The one line that refuses a second assignment in a course directory."""
     return (f"{course_dir} holds assignment {held!r}, not {wanted!r}: a course directory holds one "
