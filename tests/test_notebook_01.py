@@ -136,8 +136,10 @@ def test_nb1_fair_convergence_at_each_best_rate(nb1):
 def test_nb1_activation_cost_and_maxout_price(nb1):
     cost, m = nb1["activation_cost"], nb1["maxout_parameters"]
     t = cost["forward_ms"]
-    assert t["relu"] == min(t.values()) and t["relu"] < t["sigmoid"] / 3    # ReLU's pass is the cheapest
-    assert cost["exp_ms"] > 0 and cost["max_ms"] > 0
+    # ReLU's pass is far cheaper than the exponential ones and than Leaky ReLU's; tanh's rank depends
+    # on whether numpy has a vector tanh for the CPU, so nothing is asserted of it
+    assert t["relu"] < t["sigmoid"] / 3 and t["relu"] < t["elu"] / 3 and t["relu"] < t["leaky_relu"]
+    assert 0 < cost["exp_over_max"] < 10                 # np.exp within a small factor of np.maximum
     # counted from the shapes of the student's maxout gradients: K = 2 times an affine layer's
     assert m["ratio"] == 2.0 and m["relu_layer"] == 784 * 100 + 100
     assert m["time_ratio"] > 1.5                                           # and at least K-fold work

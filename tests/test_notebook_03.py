@@ -94,10 +94,13 @@ def test_nb3_lsuv(nb3):
     t = nb3["lsuv_training"]
     assert len(t["seeds"]) >= 3
     assert max(t["final_loss_lsuv"]) < 2.0 and max(t["final_loss_he"]) < 2.0     # both train
-    # the reference answer: the ranges overlap and the means differ by less than either spread
+    # the reference answer: lower on average, more alike from seed to seed (single runs are chaotic: the
+    # same seed ends elsewhere on another CPU, so nothing is said of one seed against another)...
     lsuv, he = np.array(t["final_loss_lsuv"]), np.array(t["final_loss_he"])
-    assert lsuv.max() > he.min() and he.max() > lsuv.min()
-    assert abs(lsuv.mean() - he.mean()) < min(np.ptp(lsuv), np.ptp(he))
+    assert len(t["seeds"]) >= 6 and lsuv.mean() < he.mean() and he.std() > 1.5 * lsuv.std()
+    # ...because He's scale at the start is right only on average: it varies over 5-fold across seeds
+    start = np.array(t["start_variance_he"])
+    assert len(start) == len(t["seeds"]) and start.max() > 5 * start.min()
 
 
 def test_nb3_slider_cell_shows_a_static_figure(executed):
