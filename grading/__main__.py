@@ -338,8 +338,8 @@ def main(argv=None):
                        "the course's assignment (checked: a course directory holds one)")
         if name != "workspace":
             p.add_argument("--course-id", default=None, metavar="ID", type=course_id,
-                           help=f"nbgrader's course id, the exchange's folder name (default {COURSE_ID}); kept "
-                                "in the course's nbgrader_config.py for later releases"
+                           help=f"nbgrader's course id, the exchange's folder name (default: the course's own; "
+                                f"{COURSE_ID} in a new one); kept in the course's nbgrader_config.py"
                            if name in ("release", "demo") else "the course's nbgrader course id (checked)")
     args = parser.parse_args(argv)
     if args.command in NEEDS_COURSE and not CourseLayout(args.course).is_built():

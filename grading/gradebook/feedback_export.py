@@ -10,7 +10,8 @@ the same pages: the summary names each test's function (nbgrader writes
 "Score: 0.0", long lines (a check's message) wrap instead of scrolling
 sideways, and each feedback folder holds the pages only (nbgrader copies the
 whole submission there, package and data included), plus the two files
-nbgrader's exchange needs to release them (KEEP).
+nbgrader's exchange needs to release them (HAND_IN_RECORDS:
+without them release_feedback stops with FileNotFoundError).
 
 Math works offline: nbconvert's pages load MathJax from a CDN; each page here
 carries its own copy instead (MathJax 2.7 from the jupyter-server-mathjax
@@ -23,6 +24,8 @@ import re
 from pathlib import Path
 
 from nbconvert.exporters import HTMLExporter
+
+from grading.release.layout import HAND_IN_RECORDS
 
 WRAP_CSS = ("<style>/* cs231n-lite: messages wrap */ .output_area pre, .output_subarea pre "
             "{ white-space: pre-wrap; word-break: break-word; }</style>")
@@ -140,18 +143,15 @@ class FeedbackExporter(HTMLExporter):
         return offline_math(html, mathjax_inline()), resources
 
 
-# nbgrader's own bookkeeping, written by `nbgrader submit` and kept by `collect`: release_feedback
-# reads both (the secret names the released page), so without them it stops with FileNotFoundError.
-KEEP = ("timestamp.txt", "submission_secret.txt")
 
 
 def kept(path, folder):
-    """Whether a file of a feedback folder stays: a top-level page or one of nbgrader's KEEP files."""
-    return path.parent == folder and (path.suffix == ".html" or path.name in KEEP)
+    """Whether a file of a feedback folder stays: a top-level page or one of nbgrader's HAND_IN_RECORDS."""
+    return path.parent == folder and (path.suffix == ".html" or path.name in HAND_IN_RECORDS)
 
 
 def keep_pages_only(assignment, student, notebooks, **_):
-    """nbgrader's post-convert hook: one student's feedback folder keeps its pages (and KEEP).
+    """nbgrader's post-convert hook: one student's feedback folder keeps its pages (and HAND_IN_RECORDS).
 
     nbgrader passes `student` as given on its command line (possibly "*"); the
     notebooks are the ones just converted, <root>/autograded/<student>/<assignment>/<nb>.ipynb

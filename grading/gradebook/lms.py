@@ -27,7 +27,7 @@ from nbgrader.plugins.zipcollect import FileNameCollectorPlugin
 from traitlets import List, Unicode
 
 from grading.release.course import run_nbgrader
-from grading.release.layout import PACKAGE, course
+from grading.release.layout import HAND_IN_RECORDS, PACKAGE, course
 
 # The kinds of file a submission holds (notebooks, the package, its fixtures, the data, READMEs).
 VALID_EXT = [".ipynb", ".py", ".npz", ".md", ".txt", ".sha256", ".json"]
@@ -38,9 +38,6 @@ CANVAS_REGEXP = (r"^.*?/(?P<last_first>[^/_]+)(?:_LATE)?_(?P<student_id>\d+)_(?P
                  rf"(?:[^/]*/(?:(?!{PACKAGE}/|datasets/)[^/]+/)?)?(?P<file_id>[^/].*)$")
 # Never part of a submission: editor and OS leftovers, compiled files.
 JUNK_PARTS = re.compile(r"^(\..*|__MACOSX|__pycache__)$")
-# nbgrader's own records of a hand-in, next to the notebooks: zip_collect keeps a timestamp.txt it
-# finds there rather than the LMS's hand-in time, so a student's own would set their lateness.
-HAND_IN_RECORDS = ("timestamp.txt", "submission_secret.txt")
 
 
 class CanvasCollector(FileNameCollectorPlugin):
@@ -61,7 +58,7 @@ class CanvasCollector(FileNameCollectorPlugin):
         why = None
         if info is None:
             why = "its name is not a submission's (named_regexp does not match)"
-        elif info["file_id"] in HAND_IN_RECORDS:
+        elif info["file_id"] in HAND_IN_RECORDS:     # zip_collect would keep a student's own timestamp.txt
             why = "nbgrader's own record of a hand-in, never the student's (the LMS's time is used)"
         elif any(JUNK_PARTS.match(part) for part in Path(info["file_id"]).parts):
             why = "an editor or system leftover"

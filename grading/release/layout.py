@@ -23,6 +23,9 @@ COURSE_ID = "cs231n-lite"
 ASSIGNMENT = "part1"
 DEFAULT_COURSE_DIR = ROOT / "build" / "course"
 PACKAGE = "cs231n_lite"
+# nbgrader's own records of a hand-in, next to the notebooks: written by `nbgrader submit`, kept by
+# `collect`; release_feedback reads both (the secret names the released page).
+HAND_IN_RECORDS = ("timestamp.txt", "submission_secret.txt")
 
 
 def notebook_files():
